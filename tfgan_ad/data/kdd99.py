@@ -1,0 +1,220 @@
+"""KDD Cup 1999 ("10 percent" file): raw records and the EGBAD benchmark protocol.
+
+Raw records keep the file's own representation: the 34 continuous columns as
+numbers and the 7 categorical columns as strings. Turning them into the 121
+model features is the job of :class:`tfgan_ad.preprocessing.KDDPreprocessor`,
+which is saved inside every exported model.
+
+Protocol (EGBAD section 4, following DAGMM/DSEBM): ``normal.`` traffic is the
+*anomaly* class; a seeded 50/50 split of all records; training keeps only the
+non-``normal.`` rows of the training half; the test half keeps all its attack
+rows and at most ``n_attack * 0.2 / 0.8`` randomly chosen ``normal.`` rows, so
+anomalies are 20% of the test set.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tfgan_ad.data.datadir import RemoteFile, cache_dir, fetch
+
+KDD99_FILE = RemoteFile(
+    relpath="kddcup99/kddcup.data_10_percent.gz",
+    url="http://kdd.ics.uci.edu/databases/kddcup99/kddcup.data_10_percent.gz",
+    sha256="7bfaa8cef1350f72842018c32893e2fa4539d57efbb22f998eb74ecefc3da3b4",
+)
+
+COLUMNS = (
+    "duration", "protocol_type", "service", "flag", "src_bytes", "dst_bytes", "land",
+    "wrong_fragment", "urgent", "hot", "num_failed_logins", "logged_in", "num_compromised",
+    "root_shell", "su_attempted", "num_root", "num_file_creations", "num_shells",
+    "num_access_files", "num_outbound_cmds", "is_host_login", "is_guest_login", "count",
+    "srv_count", "serror_rate", "srv_serror_rate", "rerror_rate", "srv_rerror_rate",
+    "same_srv_rate", "diff_srv_rate", "srv_diff_host_rate", "dst_host_count",
+    "dst_host_srv_count", "dst_host_same_srv_rate", "dst_host_diff_srv_rate",
+    "dst_host_same_src_port_rate", "dst_host_srv_diff_host_rate", "dst_host_serror_rate",
+    "dst_host_srv_serror_rate", "dst_host_rerror_rate", "dst_host_srv_rerror_rate",
+)
+CATEGORICAL_COLUMNS = (
+    "protocol_type", "service", "flag", "land", "logged_in", "is_host_login", "is_guest_login",
+)
+CONTINUOUS_COLUMNS = tuple(c for c in COLUMNS if c not in CATEGORICAL_COLUMNS)
+ANOMALY_LABEL = "normal."
+
+#: Every value each categorical column takes in the published file, sorted as
+#: the reference implementation's one-hot encoding orders them. 3 + 66 + 11 +
+#: 2 + 2 + 1 + 2 = 87 one-hot features, + 34 continuous = 121.
+VOCABULARY = {
+    "protocol_type": ("icmp", "tcp", "udp"),
+    "service": (
+        "IRC", "X11", "Z39_50", "auth", "bgp", "courier", "csnet_ns", "ctf", "daytime",
+        "discard", "domain", "domain_u", "echo", "eco_i", "ecr_i", "efs", "exec", "finger",
+        "ftp", "ftp_data", "gopher", "hostnames", "http", "http_443", "imap4", "iso_tsap",
+        "klogin", "kshell", "ldap", "link", "login", "mtp", "name", "netbios_dgm",
+        "netbios_ns", "netbios_ssn", "netstat", "nnsp", "nntp", "ntp_u", "other", "pm_dump",
+        "pop_2", "pop_3", "printer", "private", "red_i", "remote_job", "rje", "shell", "smtp",
+        "sql_net", "ssh", "sunrpc", "supdup", "systat", "telnet", "tftp_u", "tim_i", "time",
+        "urh_i", "urp_i", "uucp", "uucp_path", "vmnet", "whois",
+    ),
+    "flag": ("OTH", "REJ", "RSTO", "RSTOS0", "RSTR", "S0", "S1", "S2", "S3", "SF", "SH"),
+    "land": ("0", "1"),
+    "logged_in": ("0", "1"),
+    "is_host_login": ("0",),
+    "is_guest_login": ("0", "1"),
+}
+N_FEATURES = len(CONTINUOUS_COLUMNS) + sum(len(v) for v in VOCABULARY.values())
+
+
+@dataclass(frozen=True)
+class KDDRecords:
+    """Raw KDD records: ``continuous`` float64 (N, 34), ``categorical`` str (N, 7)."""
+
+    continuous: np.ndarray
+    categorical: np.ndarray
+    labels: np.ndarray | None = None  # raw label strings such as "smurf.", when known
+
+    def __post_init__(self):
+        if self.continuous.ndim != 2 or self.continuous.shape[1] != len(CONTINUOUS_COLUMNS):
+            raise ValueError(
+                f"continuous part must have shape (N, {len(CONTINUOUS_COLUMNS)}), "
+                f"got {self.continuous.shape}"
+            )
+        if self.categorical.shape != (len(self.continuous), len(CATEGORICAL_COLUMNS)):
+            raise ValueError(
+                f"categorical part must have shape ({len(self.continuous)}, "
+                f"{len(CATEGORICAL_COLUMNS)}), got {self.categorical.shape}"
+            )
+
+    def __len__(self) -> int:
+        return len(self.continuous)
+
+    def take(self, idx) -> "KDDRecords":
+        return KDDRecords(
+            self.continuous[idx],
+            self.categorical[idx],
+            None if self.labels is None else self.labels[idx],
+        )
+
+    def as_inputs(self) -> dict:
+        """The dict the preprocessing layer takes."""
+        return {"continuous": self.continuous.astype(np.float32), "categorical": self.categorical}
+
+    @property
+    def is_anomaly(self) -> np.ndarray:
+        if self.labels is None:
+            raise ValueError("these records carry no labels")
+        return (self.labels == ANOMALY_LABEL).astype(np.int64)
+
+
+_CONT_IDX = [COLUMNS.index(c) for c in CONTINUOUS_COLUMNS]
+_CAT_IDX = [COLUMNS.index(c) for c in CATEGORICAL_COLUMNS]
+
+
+def parse_rows(rows, first_line: int = 1, with_label: bool = True) -> KDDRecords:
+    """Parse CSV rows (lists of strings) into :class:`KDDRecords`.
+
+    Raises ``ValueError`` naming the line number and the column of the first bad field.
+    """
+    n_expected = len(COLUMNS) + (1 if with_label else 0)
+    cont, cat, lab = [], [], []
+    for i, row in enumerate(rows):
+        if len(row) != n_expected:
+            raise ValueError(
+                f"line {first_line + i}: expected {n_expected} comma-separated fields, got {len(row)}"
+            )
+        try:
+            cont.append([float(row[j]) for j in _CONT_IDX])
+        except ValueError:
+            for j in _CONT_IDX:
+                try:
+                    float(row[j])
+                except ValueError:
+                    raise ValueError(
+                        f"line {first_line + i}: column {COLUMNS[j]!r} is not a number: {row[j]!r}"
+                    ) from None
+        cat.append([row[j] for j in _CAT_IDX])
+        if with_label:
+            lab.append(row[-1])
+    continuous = np.asarray(cont, dtype=np.float64).reshape(-1, len(_CONT_IDX))
+    if not np.all(np.isfinite(continuous)):
+        bad = int(np.argwhere(~np.isfinite(continuous))[0, 0])
+        raise ValueError(f"line {first_line + bad}: a continuous column is NaN or infinite")
+    return KDDRecords(
+        continuous,
+        np.asarray(cat, dtype=str).reshape(-1, len(_CAT_IDX)),
+        np.asarray(lab, dtype=str) if with_label else None,
+    )
+
+
+def read_csv(path: str | Path, with_label: bool | None = None) -> KDDRecords:
+    """Read a KDD CSV file (plain or .gz). ``with_label=None`` detects a 42nd column."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"KDD records file not found: {path}")
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", newline="") as f:
+        rows = list(csv.reader(f))
+    if with_label is None:
+        with_label = bool(rows) and len(rows[0]) == len(COLUMNS) + 1
+    return parse_rows(rows, with_label=with_label)
+
+
+def load_kdd99(download: bool = True) -> KDDRecords:
+    """All 494,021 records of the 10-percent file, with labels.
+
+    The parsed arrays are cached (keyed by the file's SHA-256) under
+    :func:`tfgan_ad.data.datadir.cache_dir`, since parsing takes ~10 s.
+    """
+    path = fetch(KDD99_FILE, download=download)
+    cache = cache_dir() / f"kdd99_{KDD99_FILE.sha256[:16]}.npz"
+    if cache.exists():
+        try:
+            with np.load(cache, allow_pickle=False) as z:
+                return KDDRecords(z["continuous"], z["categorical"], z["labels"])
+        except (OSError, ValueError, KeyError):
+            pass  # a damaged cache is rebuilt below
+    records = read_csv(path, with_label=True)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(".tmp.npz")
+        np.savez(tmp, continuous=records.continuous, categorical=records.categorical,
+                 labels=records.labels)
+        tmp.replace(cache)
+    except OSError:
+        pass  # caching is an optimisation only
+    return records
+
+
+@dataclass(frozen=True)
+class KDDSplit:
+    """The paper protocol's train (attacks only) and test (20% ``normal.``) records."""
+
+    train: KDDRecords
+    test: KDDRecords
+    seed: int
+
+    @property
+    def y_test(self) -> np.ndarray:
+        return self.test.is_anomaly
+
+
+def paper_split(records: KDDRecords, seed: int, anomaly_ratio: float = 0.2) -> KDDSplit:
+    """The EGBAD/DAGMM protocol, seeded: see the module docstring."""
+    if records.labels is None:
+        raise ValueError("paper_split needs labelled records")
+    rng = np.random.RandomState(seed)
+    n = len(records)
+    perm = rng.permutation(n)
+    train_idx, test_idx = perm[: n // 2], perm[n // 2:]
+    anomalous = records.labels == ANOMALY_LABEL
+    train_idx = np.sort(train_idx[~anomalous[train_idx]])
+    test_normal = test_idx[~anomalous[test_idx]]
+    test_anom = rng.permutation(test_idx[anomalous[test_idx]])
+    n_anom = int(len(test_normal) * anomaly_ratio / (1.0 - anomaly_ratio))
+    test_idx = rng.permutation(np.concatenate([test_normal, test_anom[:n_anom]]))
+    return KDDSplit(records.take(train_idx), records.take(test_idx), seed)

@@ -1,0 +1,152 @@
+"""A scikit-learn / PyOD style detector around the EGBAD BiGAN.
+
+The data path is one way: raw records → preprocessing layer (fitted here,
+saved with the model) → EMA networks → score → ``threshold_`` → decision.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from tfgan_ad.data.kdd99 import KDDRecords
+from tfgan_ad.scoring.egbad import ScoreConfig, combine, egbad_components
+from tfgan_ad.training.bigan import BiGAN, BiGANConfig
+from tfgan_ad.training.trainer import Trainer, TrainConfig
+
+SCORE_BATCH = 16384
+
+
+class BiGANDetector:
+    """EGBAD anomaly detector with the PyOD interface.
+
+    Args:
+        preprocessor: a layer mapping raw records to features (e.g.
+            :class:`tfgan_ad.preprocessing.KDDPreprocessor`), fitted on the
+            training records by :meth:`fit`; ``None`` when ``X`` already holds
+            feature vectors.
+        model: :class:`BiGANConfig` (architecture, optimiser, EMA).
+        train: :class:`TrainConfig` (epochs, batch, seed, checkpoints).
+        score: :class:`ScoreConfig` (σ or FM, α, norm degree).
+        contamination: fraction of the *training* rows allowed above
+            ``threshold_``, i.e. the false-alarm rate on normal data the
+            threshold is set for. It never looks at test data.
+
+    Attributes (after ``fit``):
+        threshold_: the score above which :meth:`predict` says 1.
+        decision_scores_: scores of the training rows.
+
+    Example:
+        >>> det = BiGANDetector(KDDPreprocessor("log_minmax"), train=TrainConfig(epochs=50))
+        >>> det.fit(split.train)
+        >>> det.predict(split.test)  # 0/1 per record
+    """
+
+    def __init__(self, preprocessor=None, model: BiGANConfig | None = None,
+                 train: TrainConfig | None = None, score: ScoreConfig | None = None,
+                 contamination: float = 0.01):
+        if not 0.0 < contamination < 0.5:
+            raise ValueError(f"contamination must be in (0, 0.5), got {contamination}")
+        self.preprocessor = preprocessor
+        self.model_config = model or BiGANConfig()
+        self.train_config = train or TrainConfig()
+        self.score_config = score or ScoreConfig()
+        self.contamination = contamination
+        self.gan: BiGAN | None = None
+        self.trainer: Trainer | None = None
+        self.threshold_: float | None = None
+        self.decision_scores_: np.ndarray | None = None
+        self._components_fn = None
+
+    # -- features ---------------------------------------------------------------------------
+    def features(self, X) -> np.ndarray:
+        """Raw records → model features (float32, N × n_features), validated."""
+        if isinstance(X, KDDRecords):
+            X = X.as_inputs()
+        if self.preprocessor is not None and not isinstance(X, np.ndarray):
+            n = len(next(iter(X.values()))) if isinstance(X, dict) else None
+            if n == 0:
+                raise ValueError("empty batch: no records to score")
+            try:
+                parts = [self.preprocessor({k: v[i:i + SCORE_BATCH] for k, v in X.items()})
+                         for i in range(0, n, SCORE_BATCH)]
+            except tf.errors.InvalidArgumentError as err:
+                raise ValueError(f"bad records: {err.message.splitlines()[0]}") from None
+            return np.concatenate([p.numpy() for p in parts])
+        return self._check_features(X)
+
+    def _check_features(self, X) -> np.ndarray:
+        width = self.model_config.n_features
+        X = np.asarray(X)
+        if X.dtype == object or X.dtype.kind in "USb":
+            raise TypeError(f"features must be numeric, got dtype {X.dtype}"
+                            + ("; raw records need a preprocessor" if X.dtype.kind in "OUS" else ""))
+        if X.ndim != 2 or X.shape[1] != width:
+            raise ValueError(f"features must have shape (N, {width}), got {X.shape}")
+        if len(X) == 0:
+            raise ValueError("empty batch: no rows to score")
+        if not np.all(np.isfinite(X)):
+            rows = np.unique(np.argwhere(~np.isfinite(X))[:, 0])
+            raise ValueError(f"features contain NaN or infinite values in rows {rows[:10].tolist()}")
+        return X.astype(np.float32)
+
+    # -- training ---------------------------------------------------------------------------
+    def fit(self, X, y=None) -> "BiGANDetector":
+        """Fit preprocessing and the BiGAN on normal data ``X``; set ``threshold_``.
+
+        ``y`` is ignored (unsupervised), present for scikit-learn compatibility.
+        """
+        if self.preprocessor is not None and hasattr(self.preprocessor, "adapt"):
+            inputs = X.as_inputs() if isinstance(X, KDDRecords) else X
+            self.preprocessor.adapt(inputs)
+        features = self.features(X)
+        self.gan = BiGAN(self.model_config)
+        self.trainer = Trainer(self.gan, self.train_config)
+        self.trainer.fit(features)
+        self._set_threshold(features)
+        return self
+
+    def _set_threshold(self, features):
+        self.decision_scores_ = self._scores_from_features(features)
+        self.threshold_ = float(np.quantile(self.decision_scores_, 1.0 - self.contamination))
+
+    # -- scoring ----------------------------------------------------------------------------
+    def _check_fitted(self):
+        if self.gan is None:
+            raise RuntimeError("this detector is not fitted yet: call fit(X) first")
+
+    def _components(self, features) -> dict:
+        self._check_fitted()
+        if self._components_fn is None:
+            gan, cfg = self.gan, self.score_config
+            self._components_fn = tf.function(
+                lambda x: egbad_components(gan.encoder, gan.generator, gan.discriminator, x,
+                                           cfg.degree, cfg.sigma_pair),
+                input_signature=[tf.TensorSpec([None, self.model_config.n_features],
+                                               tf.float32)])
+        out = {}
+        with self.gan.ema.averaged():
+            for i in range(0, len(features), SCORE_BATCH):
+                part = self._components_fn(tf.constant(features[i:i + SCORE_BATCH]))
+                for k, v in part.items():
+                    out.setdefault(k, []).append(v.numpy())
+        return {k: np.concatenate(v) for k, v in out.items()}
+
+    def score_components(self, X) -> dict:
+        """``{"l_g", "l_d_sigma", "l_d_fm"}`` per row, with the EMA weights."""
+        return self._components(self.features(X))
+
+    def _scores_from_features(self, features) -> np.ndarray:
+        parts = self._components(features)
+        return combine(parts, self.score_config.variant, self.score_config.alpha)
+
+    def score_samples(self, X) -> np.ndarray:
+        """Anomaly score A(x) per row; higher = more anomalous."""
+        return self._scores_from_features(self.features(X))
+
+    decision_function = score_samples
+
+    def predict(self, X) -> np.ndarray:
+        """1 where ``score >= threshold_`` (anomaly), else 0."""
+        self._check_fitted()
+        return (self.score_samples(X) >= self.threshold_).astype(np.int64)

@@ -1,0 +1,85 @@
+"""Results files: a JSON list of run records, appended run by run, and Markdown tables.
+
+Every record states its seed, data sizes and machine, so each number in a
+table can be traced to the run that produced it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import fcntl
+import json
+import os
+import platform
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+
+def machine() -> dict:
+    import sklearn
+    import tensorflow as tf
+    return {"host_cpus": os.cpu_count(), "platform": platform.platform(),
+            "processor": platform.processor() or platform.machine(),
+            "python": platform.python_version(), "tensorflow": tf.__version__,
+            "scikit_learn": sklearn.__version__}
+
+
+def now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+class ResultStore:
+    """A JSON file of records; writes are atomic so an interrupted run loses nothing."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.records: list[dict] = []
+        if self.path.exists():
+            self.records = json.loads(self.path.read_text())["records"]
+
+    def has(self, **key) -> bool:
+        return any(all(r.get(k) == v for k, v in key.items()) for r in self.records)
+
+    def add(self, records: list[dict]):
+        """Append records; safe with several processes writing the same file."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if self.path.exists():
+                self.records = json.loads(self.path.read_text())["records"]
+            self.records.extend(records)
+            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"records": self.records}, indent=1) + "\n")
+            tmp.replace(self.path)
+
+
+def mean_std(values) -> str:
+    v = np.asarray(values, dtype=float)
+    if len(v) == 1:
+        return f"{v[0]:.4f}"
+    return f"{v.mean():.4f} ± {v.std(ddof=1):.4f}"
+
+
+def summary_table(records: list[dict], group_keys: tuple, metric_cols: list[tuple],
+                  seed_key: str = "seed") -> str:
+    """Markdown table: one row per group, each metric as mean ± sample std over seeds.
+
+    ``metric_cols``: (header, threshold_source or None, metric key).
+    """
+    groups = defaultdict(lambda: defaultdict(list))
+    seeds = defaultdict(set)
+    for r in records:
+        g = tuple(r.get(k) for k in group_keys)
+        groups[g][(r.get("threshold_source"), "_")].append(r)
+        seeds[g].add(r[seed_key])
+    head = [*group_keys, "seeds", *[h for h, _, _ in metric_cols]]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for g in sorted(groups, key=lambda t: tuple(str(x) for x in t)):
+        cells = [str(x) for x in g] + [str(len(seeds[g]))]
+        for _, source, key in metric_cols:
+            rows = groups[g].get((source, "_"), [])
+            cells.append(mean_std([r[key] for r in rows]) if rows else "—")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)

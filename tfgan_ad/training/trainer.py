@@ -1,0 +1,203 @@
+"""The one training loop shared by every GAN of tfgan_ad.
+
+Eager outside, traced inside: epochs, shuffling, checkpoints, TensorBoard and
+the progress bar stay in Python; ``steps_per_call`` training steps run inside
+one ``tf.function`` (a ``tf.while_loop``), since per-call overhead dominates
+for the small KDD99 networks.
+
+What differs between BiGAN, GAN and WGAN-GP lives in the model object (see
+:class:`GANModel`): its networks, optimizers and one ``train_step``. A step
+may consume several independent mini-batches (``batches_per_step``): the
+BiGAN's D update and G/E update draw from two independent shuffles as in the
+EGBAD code; a WGAN-GP step draws one batch per critic update.
+
+Randomness is explicit. The data order of epoch ``e`` comes from
+``numpy.random.default_rng([seed, e])`` and every random op of step ``t``
+(latent samples, dropout masks) from stateless ops seeded with
+``(seed, t)``. The state of a run is therefore just (weights, optimizer
+slots, EMA shadows, step counter), all in the checkpoint, and a run resumed
+from any checkpoint repeats exactly what the uninterrupted run would do.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfgan_ad.training.ema import EMA
+
+
+class GANModel(Protocol):
+    """What the trainer needs from a GAN (BiGAN, GAN, WGAN-GP)."""
+
+    batches_per_step: int
+    loss_names: tuple
+    ema: EMA
+
+    def train_step(self, batches, seed) -> dict:
+        """One update of every network on ``batches`` (a tuple of
+        ``batches_per_step`` tensors); ``seed`` is a stateless seed (shape [2]).
+        Returns scalar losses by name. Must call ``self.ema.update()``."""
+
+    def checkpoint_items(self) -> dict:
+        """Trackables to save: networks, optimizers, EMA."""
+
+
+@dataclass
+class TrainConfig:
+    """How to run the loop (what to train is the model's config).
+
+    Args:
+        epochs: passes over the training data; an epoch is ``N // batch_size`` steps
+            (the last partial batch is dropped, as in the reference code).
+        batch_size: rows per mini-batch.
+        seed: the run's seed (data order, latent samples, dropout masks).
+        steps_per_call: training steps per ``tf.function`` call.
+        checkpoint_dir: where to save/restore (``None``: no checkpoints).
+        checkpoint_every: save every this many epochs (and always at the end).
+        log_dir: TensorBoard directory (``None``: no summaries).
+        progress: show a progress bar.
+        jit_compile: compile the step with XLA.
+    """
+
+    epochs: int = 50
+    batch_size: int = 50
+    seed: int = 0
+    steps_per_call: int = 100
+    checkpoint_dir: str | None = None
+    checkpoint_every: int = 1
+    log_dir: str | None = None
+    progress: bool = True
+    jit_compile: bool = False
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+class Trainer:
+    """Runs ``config.epochs`` epochs of ``model.train_step`` over ``x``.
+
+    Example:
+        >>> gan = BiGAN(BiGANConfig())
+        >>> history = Trainer(gan, TrainConfig(epochs=50, seed=0)).fit(x_train)
+    """
+
+    def __init__(self, model: GANModel, config: TrainConfig):
+        self.model = model
+        self.config = config
+        self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
+        self.checkpoint = tf.train.Checkpoint(step=self.step, **model.checkpoint_items())
+        self.manager = None
+        if config.checkpoint_dir:
+            self.manager = tf.train.CheckpointManager(
+                self.checkpoint, config.checkpoint_dir, max_to_keep=3)
+        self._run = tf.function(self._run_steps, jit_compile=config.jit_compile,
+                                reduce_retracing=True)
+        self.history: list[dict] = []
+        self.steps_per_second: float | None = None
+
+    def restore(self) -> bool:
+        """Restore the latest checkpoint, if any; True when one was restored."""
+        if self.manager is None or self.manager.latest_checkpoint is None:
+            return False
+        self.checkpoint.restore(self.manager.latest_checkpoint).assert_existing_objects_matched()
+        return True
+
+    def _run_steps(self, x, idx):
+        """``idx``: int32 [k, batches_per_step, batch]; returns mean losses over k steps."""
+        k = tf.shape(idx)[0]
+        seed0 = tf.constant(self.config.seed, tf.int64)
+        totals = {n: tf.zeros([], tf.float32) for n in self.model.loss_names}
+        for i in tf.range(k):
+            batches = tuple(tf.gather(x, idx[i, j]) for j in range(self.model.batches_per_step))
+            seed = tf.stack([seed0, self.step])
+            losses = self.model.train_step(batches, seed)
+            self.step.assign_add(1)
+            totals = {n: totals[n] + tf.cast(losses[n], tf.float32) for n in totals}
+        return {n: t / tf.cast(k, tf.float32) for n, t in totals.items()}
+
+    def _epoch_indices(self, n: int, epoch: int) -> np.ndarray:
+        b, bps = self.config.batch_size, self.model.batches_per_step
+        steps = n // b
+        rng = np.random.default_rng([self.config.seed, epoch])
+        perms = [rng.permutation(n)[: steps * b].reshape(steps, b) for _ in range(bps)]
+        return np.stack(perms, axis=1).astype(np.int32)  # [steps, bps, b]
+
+    def fit(self, x, until_step: int | None = None) -> list[dict]:
+        """Train on ``x`` (float array, N × features), resuming from a checkpoint.
+
+        Args:
+            until_step: stop after this global step (for tests and benchmarks; a
+                checkpoint is written there so a later ``fit`` continues).
+
+        Returns:
+            per-epoch mean losses (for the epochs run by this call).
+        """
+        x = np.asarray(x)
+        if x.ndim < 2 or len(x) == 0:
+            raise ValueError(f"training data must be a non-empty batch of rows, got shape {x.shape}")
+        if not np.issubdtype(x.dtype, np.floating):
+            raise TypeError(f"training data must be floating point, got dtype {x.dtype}")
+        if not np.all(np.isfinite(x)):
+            raise ValueError("training data contains NaN or infinite values")
+        cfg = self.config
+        n = len(x)
+        steps_per_epoch = n // cfg.batch_size
+        if steps_per_epoch == 0:
+            raise ValueError(f"need at least batch_size={cfg.batch_size} rows, got {n}")
+        self.restore()
+        total = cfg.epochs * steps_per_epoch
+        if until_step is not None:
+            total = min(total, until_step)
+        x_t = tf.convert_to_tensor(x, tf.float32)
+        writer = tf.summary.create_file_writer(cfg.log_dir) if cfg.log_dir else None
+        t_train, steps_run = 0.0, 0
+        while int(self.step) < total:
+            start = int(self.step)
+            epoch, offset = divmod(start, steps_per_epoch)
+            idx = self._epoch_indices(n, epoch)
+            end = min(steps_per_epoch, total - epoch * steps_per_epoch)
+            bar = keras.utils.Progbar(steps_per_epoch, stateful_metrics=None,
+                                      verbose=1 if cfg.progress else 0)
+            if cfg.progress:
+                print(f"epoch {epoch + 1}/{cfg.epochs}")
+                bar.update(offset)
+            sums, count = {}, 0
+            for lo in range(offset, end, cfg.steps_per_call):
+                hi = min(lo + cfg.steps_per_call, end)
+                t0 = time.perf_counter()
+                losses = self._run(x_t, tf.constant(idx[lo:hi]))
+                losses = {k: float(v) for k, v in losses.items()}
+                t_train += time.perf_counter() - t0
+                steps_run += hi - lo
+                for k, v in losses.items():
+                    if not math.isfinite(v):
+                        raise FloatingPointError(
+                            f"{k} became {v} at step {int(self.step)}; last checkpoint kept in "
+                            f"{cfg.checkpoint_dir}")
+                    sums[k] = sums.get(k, 0.0) + v * (hi - lo)
+                count += hi - lo
+                if writer is not None:
+                    with writer.as_default(step=int(self.step)):
+                        for k, v in losses.items():
+                            tf.summary.scalar(k, v)
+                bar.update(hi, values=list(losses.items()))
+            epoch_done = hi == steps_per_epoch
+            means = {k: v / max(count, 1) for k, v in sums.items()}
+            if epoch_done:
+                self.history.append({"epoch": epoch + 1, **means})
+            if self.manager is not None and (
+                    not epoch_done or (epoch + 1) % cfg.checkpoint_every == 0
+                    or int(self.step) >= total):
+                self.manager.save(checkpoint_number=int(self.step))
+        if writer is not None:
+            writer.flush()
+        self.steps_per_second = steps_run / t_train if t_train > 0 else None
+        return self.history
