@@ -6,15 +6,30 @@ saved with the model) → EMA networks → score → ``threshold_`` → decision
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import tensorflow as tf
 
 from tfgan_ad.data.kdd99 import KDDRecords
+from tfgan_ad.metrics import contamination_threshold
 from tfgan_ad.scoring.egbad import ScoreConfig, combine, egbad_components
 from tfgan_ad.training.bigan import BiGAN, BiGANConfig
 from tfgan_ad.training.trainer import Trainer, TrainConfig
 
 SCORE_BATCH = 16384
+
+
+def _assertion_text(message: str) -> str:
+    """The in-graph assertion's own words out of TensorFlow's and Keras' wrapping."""
+    if "\x1b[1m" in message:  # Keras wraps the original message in bold
+        message = message.split("\x1b[1m", 1)[1].split("\x1b[0m", 1)[0]
+    for marker in ("Summarized data:", "assertion failed:"):
+        if marker in message:
+            message = message.split(marker, 1)[1]
+    message = re.sub(r"b(['\"])(.*?)\1", r"\2", message)
+    message = re.sub(r"\{\{function_node [^}]*\}\}|\[Op:\w+\]( name:)?", "", message)
+    return " ".join(message.replace("[[", " ").split())[:600]
 
 
 class BiGANDetector:
@@ -71,7 +86,7 @@ class BiGANDetector:
                 parts = [self.preprocessor({k: v[i:i + SCORE_BATCH] for k, v in X.items()})
                          for i in range(0, n, SCORE_BATCH)]
             except tf.errors.InvalidArgumentError as err:
-                raise ValueError(f"bad records: {err.message.splitlines()[0]}") from None
+                raise ValueError(f"bad records: {_assertion_text(err.message)}") from None
             return np.concatenate([p.numpy() for p in parts])
         return self._check_features(X)
 
@@ -108,7 +123,7 @@ class BiGANDetector:
 
     def _set_threshold(self, features):
         self.decision_scores_ = self._scores_from_features(features)
-        self.threshold_ = float(np.quantile(self.decision_scores_, 1.0 - self.contamination))
+        self.threshold_ = contamination_threshold(self.decision_scores_, self.contamination)
 
     # -- scoring ----------------------------------------------------------------------------
     def _check_fitted(self):

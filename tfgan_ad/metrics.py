@@ -59,3 +59,22 @@ def top_classes(scores, class_names, fraction: float = 0.2, k: int = 5) -> list[
     names, counts = np.unique(np.asarray(class_names)[top], return_counts=True)
     order = np.argsort(-counts)[:k]
     return [(str(names[i]), int(counts[i])) for i in order]
+
+
+def contamination_threshold(train_scores, contamination: float) -> float:
+    """A decision threshold from *training* scores that flags at most ``contamination`` of them.
+
+    It sits halfway between the ``1 − contamination`` quantile ``q`` and the next
+    higher training score, so no training row lies on it: rows tied at ``q``
+    (KDD99 has tens of thousands of identical ``smurf.`` records) are not
+    flagged, and a score that differs from ``q`` by float rounding (another
+    batch size, the exported graph) gets the same decision. Returned as a
+    float32 value, the precision scores and the exported model use.
+    """
+    scores = np.asarray(train_scores, dtype=np.float64)
+    if scores.ndim != 1 or len(scores) == 0 or not np.all(np.isfinite(scores)):
+        raise ValueError("training scores must be a non-empty 1-D array of finite values")
+    q = float(np.quantile(scores, 1.0 - contamination))
+    above = scores[scores > q]
+    t = (q + float(above.min())) / 2.0 if len(above) else q + max(abs(q), 1.0) * 1e-6
+    return float(np.float32(t))

@@ -86,22 +86,23 @@ class KDDPreprocessor(keras.layers.Layer):
         continuous, categorical = _check_inputs(inputs)
         if self.scaling == "log_minmax":
             continuous = tf.math.log1p(tf.maximum(continuous, 0.0))
-        blocks = [continuous]
+        blocks, checks = [continuous], []
         for j, column in enumerate(CATEGORICAL_COLUMNS):
             values = categorical[:, j]
             hot = tf.equal(values[:, None], tf.constant(self.vocabulary[column])[None, :])
             if self.unknown_category == "error":
                 known = tf.reduce_any(hot, axis=1)
-                tf.debugging.Assert(
+                checks.append(tf.debugging.Assert(
                     tf.reduce_all(known),
                     [f"unknown category value(s) in column {column!r} (known: "
                      f"{', '.join(self.vocabulary[column][:12])}"
                      f"{', ...' if len(self.vocabulary[column]) > 12 else ''}):",
                      tf.boolean_mask(values, tf.logical_not(known))],
                     summarize=5,
-                )
+                ))
             blocks.append(tf.cast(hot, tf.float32))
-        return tf.concat(blocks, axis=1)
+        with tf.control_dependencies([c for c in checks if c is not None]):
+            return tf.concat(blocks, axis=1)
 
     def adapt(self, inputs, batch_size: int = 65536) -> "KDDPreprocessor":
         """Fit min-max on training records (a dict of arrays, as :meth:`call` takes)."""

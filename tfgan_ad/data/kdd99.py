@@ -192,29 +192,52 @@ def load_kdd99(download: bool = True) -> KDDRecords:
 
 @dataclass(frozen=True)
 class KDDSplit:
-    """The paper protocol's train (attacks only) and test (20% ``normal.``) records."""
+    """The paper protocol's train (attacks only) and test (20% ``normal.``) records.
+
+    ``validation``, when asked for, comes from the *training half* only: a held-out
+    share of its attack rows (removed from ``train``) plus its ``normal.`` rows at
+    20%. It lets a recipe be chosen without ever touching the test half.
+    """
 
     train: KDDRecords
     test: KDDRecords
     seed: int
+    validation: KDDRecords | None = None
 
     @property
     def y_test(self) -> np.ndarray:
         return self.test.is_anomaly
 
 
-def paper_split(records: KDDRecords, seed: int, anomaly_ratio: float = 0.2) -> KDDSplit:
-    """The EGBAD/DAGMM protocol, seeded: see the module docstring."""
+def _cap_anomalies(normal_idx, anomaly_idx, anomaly_ratio, rng):
+    n_anom = int(len(normal_idx) * anomaly_ratio / (1.0 - anomaly_ratio))
+    anomaly_idx = rng.permutation(anomaly_idx)[:n_anom]
+    return rng.permutation(np.concatenate([normal_idx, anomaly_idx]))
+
+
+def paper_split(records: KDDRecords, seed: int, anomaly_ratio: float = 0.2,
+                validation_fraction: float = 0.0) -> KDDSplit:
+    """The EGBAD/DAGMM protocol, seeded: see the module docstring.
+
+    ``validation_fraction > 0`` holds that share of the training half's attack rows
+    out of ``train`` for a validation set (see :class:`KDDSplit`); the test half
+    is the same as without it.
+    """
     if records.labels is None:
         raise ValueError("paper_split needs labelled records")
     rng = np.random.RandomState(seed)
     n = len(records)
     perm = rng.permutation(n)
-    train_idx, test_idx = perm[: n // 2], perm[n // 2:]
+    half_idx, test_idx = perm[: n // 2], perm[n // 2:]
     anomalous = records.labels == ANOMALY_LABEL
-    train_idx = np.sort(train_idx[~anomalous[train_idx]])
-    test_normal = test_idx[~anomalous[test_idx]]
-    test_anom = rng.permutation(test_idx[anomalous[test_idx]])
-    n_anom = int(len(test_normal) * anomaly_ratio / (1.0 - anomaly_ratio))
-    test_idx = rng.permutation(np.concatenate([test_normal, test_anom[:n_anom]]))
-    return KDDSplit(records.take(train_idx), records.take(test_idx), seed)
+    train_idx = np.sort(half_idx[~anomalous[half_idx]])
+    test_idx = _cap_anomalies(test_idx[~anomalous[test_idx]], test_idx[anomalous[test_idx]],
+                              anomaly_ratio, rng)
+    validation = None
+    if validation_fraction > 0:
+        vrng = np.random.RandomState([seed, 1])  # leaves the test half's draws unchanged
+        held = vrng.permutation(train_idx)[: int(len(train_idx) * validation_fraction)]
+        train_idx = np.setdiff1d(train_idx, held)
+        val_idx = _cap_anomalies(held, half_idx[anomalous[half_idx]], anomaly_ratio, vrng)
+        validation = records.take(val_idx)
+    return KDDSplit(records.take(train_idx), records.take(test_idx), seed, validation)

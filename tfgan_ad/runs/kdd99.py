@@ -38,18 +38,30 @@ PAPER_ROWS = """\
 _split_cache: dict = {}
 
 
-def get_split(seed: int) -> KDDSplit:
-    if seed not in _split_cache:
+def get_split(seed: int, validation_fraction: float = 0.0) -> KDDSplit:
+    key = (seed, validation_fraction)
+    if key not in _split_cache:
         _split_cache.clear()
-        _split_cache[seed] = paper_split(load_kdd99(), seed)
-    return _split_cache[seed]
+        _split_cache[key] = paper_split(load_kdd99(), seed,
+                                        validation_fraction=validation_fraction)
+    return _split_cache[key]
 
 
-def _evaluate(y, labels, test_scores, train_threshold, base: dict, verbose=True) -> list[dict]:
+#: Extra training-score quantiles recorded for every run (threshold_source
+#: "train_q<c>"), so a deployable contamination can be chosen on validation data.
+CONTAMINATIONS = (0.005, 0.01, 0.02, 0.05, 0.1, 0.2)
+
+
+def _evaluate(y, labels, test_scores, train_threshold, base: dict, verbose=True,
+              train_scores=None) -> list[dict]:
     out = []
-    for source, res in (("test_top20", metrics.prf_top_fraction(y, test_scores, 0.2)),
-                        ("train_quantile", metrics.prf_at_threshold(y, test_scores,
-                                                                    train_threshold))):
+    rules = [("test_top20", metrics.prf_top_fraction(y, test_scores, 0.2)),
+             ("train_quantile", metrics.prf_at_threshold(y, test_scores, train_threshold))]
+    if train_scores is not None:
+        rules += [(f"train_q{c}", metrics.prf_at_threshold(
+            y, test_scores, metrics.contamination_threshold(train_scores, c)))
+            for c in CONTAMINATIONS]
+    for source, res in rules:
         rec = {**base, "threshold_source": source, **res}
         if source == "test_top20" and res["f1"] < 0.2:
             rec["top_classes"] = metrics.top_classes(test_scores, labels, 0.2)
@@ -60,17 +72,14 @@ def _evaluate(y, labels, test_scores, train_threshold, base: dict, verbose=True)
     return out
 
 
-def run_bigan(recipe: Recipe, seed: int, epochs: int, store: ResultStore, workdir: str | Path,
-              variants=("sigma", "fm"), progress: bool = False) -> list[dict]:
-    """Train one BiGAN with ``recipe`` on split ``seed``; record every score variant."""
-    key = dict(experiment="kdd99", model="bigan", recipe=recipe.name, scaling=recipe.scaling,
-               seed=seed, epochs=epochs, sigma_pair=recipe.score.sigma_pair,
-               alpha=recipe.score.alpha)
-    if all(store.has(**key, variant=v) for v in variants):
-        print(f"skip (done): {key}")
-        return []
-    split = get_split(seed)
-    ckpt = Path(workdir) / f"bigan_{recipe.name}_{recipe.scaling}_s{seed}_e{epochs}"
+def run_dir(recipe: Recipe, seed: int, epochs: int, workdir, tag: str = "") -> Path:
+    return Path(workdir) / f"bigan_{recipe.name}_{recipe.scaling}_s{seed}_e{epochs}{tag}"
+
+
+def train_detector(recipe: Recipe, split: KDDSplit, seed: int, epochs: int, workdir,
+                   tag: str = "", progress: bool = False):
+    """Fit a :class:`BiGANDetector` with ``recipe`` on ``split.train`` (resumable)."""
+    ckpt = run_dir(recipe, seed, epochs, workdir, tag)
     train = dataclasses.replace(recipe.train, epochs=epochs, seed=seed, progress=progress,
                                 checkpoint_dir=str(ckpt / "ckpt"), log_dir=str(ckpt / "tb"))
     det = BiGANDetector(KDDPreprocessor(recipe.scaling), model=recipe.model, train=train,
@@ -82,22 +91,50 @@ def run_bigan(recipe: Recipe, seed: int, epochs: int, store: ResultStore, workdi
     print(f"trained {recipe.name}/{recipe.scaling} seed {seed}: {fit_s:.0f}s, "
           f"{det.trainer.steps_per_second or float('nan'):.0f} steps/s (last call of fit), "
           f"final losses {hist[-1] if hist else '(resumed complete)'}")
-    test_parts = det.score_components(split.test)
+    return det, fit_s
+
+
+def run_bigan(recipe: Recipe, seed: int, epochs: int, store: ResultStore, workdir: str | Path,
+              variants=("sigma", "fm"), progress: bool = False,
+              eval_set: str = "test") -> list[dict]:
+    """Train one BiGAN with ``recipe`` on split ``seed``; record every score variant.
+
+    ``eval_set="validation"`` trains without a held-out 10% of the training
+    half's attacks and evaluates on the validation set built from the training
+    half (see :func:`paper_split`): the test half is never scored. That is how
+    recipes are compared before any test result is seen.
+    """
+    key = dict(experiment="kdd99", model="bigan", recipe=recipe.name, scaling=recipe.scaling,
+               seed=seed, epochs=epochs, sigma_pair=recipe.score.sigma_pair,
+               alpha=recipe.score.alpha, eval_set=eval_set)
+    if all(store.has(**key, variant=v) for v in variants):
+        print(f"skip (done): {key}")
+        return []
+    split = get_split(seed, 0.1 if eval_set == "validation" else 0.0)
+    evaluation = split.validation if eval_set == "validation" else split.test
+    tag = "_val" if eval_set == "validation" else ""
+    det, fit_s = train_detector(recipe, split, seed, epochs, workdir, tag, progress)
+    ckpt = run_dir(recipe, seed, epochs, workdir, tag)
+    hist = det.trainer.history
+    test_parts = det.score_components(evaluation)
     train_parts = det._components(det.features(split.train))
     records = []
     for variant in variants:
         test_scores = combine(test_parts, variant, recipe.score.alpha)
         train_scores = combine(train_parts, variant, recipe.score.alpha)
-        thr = float(np.quantile(train_scores, 1 - recipe.contamination))
+        thr = metrics.contamination_threshold(train_scores, recipe.contamination)
         base = {**key, "variant": variant, "recipe_config": recipe.to_dict(),
-                "n_train": len(split.train), "n_test": len(split.test),
-                "anomaly_fraction_test": float(split.y_test.mean()),
+                "n_train": len(split.train), "n_test": len(evaluation),
+                "anomaly_fraction_test": float(evaluation.is_anomaly.mean()),
                 "steps_per_second": det.trainer.steps_per_second,
                 "fit_seconds": fit_s, "final_losses": hist[-1] if hist else None,
                 "scores_finite": bool(np.all(np.isfinite(test_scores))),
                 "date": now(), "machine": machine()}
-        recs = _evaluate(split.y_test, split.test.labels, test_scores, thr, base)
-        for r in recs:
+        recs = _evaluate(evaluation.is_anomaly, evaluation.labels, test_scores, thr, base,
+                         train_scores=train_scores)
+        np.savez_compressed(ckpt / f"scores_{variant}.npz", eval_scores=test_scores,
+                            eval_labels=evaluation.labels, train_scores=train_scores)
+        for r in recs[:2]:
             print(f"  {variant:5s} {r['threshold_source']:14s} P {r['precision']:.4f} "
                   f"R {r['recall']:.4f} F1 {r['f1']:.4f} (ties at threshold "
                   f"{r['ties_at_threshold']}, flagged {r['flagged_fraction']:.3f})")
@@ -120,7 +157,7 @@ def run_baselines(seed: int, scaling: str, store: ResultStore) -> list[dict]:
         t0 = time.time()
         model.fit(x_train)
         test_scores = model.score_samples(x_test)
-        thr = float(np.quantile(model.score_samples(x_train), 0.99))
+        thr = metrics.contamination_threshold(model.score_samples(x_train), 0.01)
         base = {**key, "n_train": len(x_train), "n_test": len(x_test), "epochs": None,
                 "seconds": time.time() - t0, "date": now(), "machine": machine()}
         recs = _evaluate(split.y_test, split.test.labels, test_scores, thr, base)
@@ -137,7 +174,7 @@ def markdown(store: ResultStore) -> str:
             ("F1 (top 20%)", "test_top20", "f1"),
             ("F1 (train threshold)", "train_quantile", "f1"),
             ("flagged (top 20%)", "test_top20", "flagged_fraction")]
-    gan = [r for r in recs if r["model"] == "bigan"]
+    gan = [r for r in recs if r["model"] == "bigan" and r.get("eval_set", "test") == "test"]
     base = [r for r in recs if r["recipe"] == "baseline"]
     n_train = sorted({r["n_train"] for r in recs})
     n_test = sorted({r["n_test"] for r in recs})

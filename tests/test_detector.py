@@ -1,0 +1,78 @@
+import numpy as np
+import pytest
+
+from tfgan_ad import metrics
+from tfgan_ad.data.kdd99 import parse_rows
+from tfgan_ad.detector import BiGANDetector
+from tfgan_ad.preprocessing import KDDPreprocessor
+from tfgan_ad.scoring.egbad import ScoreConfig
+from tfgan_ad.training.bigan import BiGANConfig
+from tfgan_ad.training.trainer import TrainConfig
+
+ROW = ("0,tcp,http,SF,181,5450,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0,8,8,0.00,0.00,0.00,0.00,"
+       "1.00,0.00,0.00,9,9,1.00,0.00,0.11,0.00,0.00,0.00,0.00,0.00").split(",")
+
+
+def synthetic(n, rng):
+    """Normal rows on a 2-D plane inside 8-D; anomalies off it."""
+    basis = np.linspace(-1, 1, 16).reshape(2, 8)
+    normal = rng.normal(size=(n, 2)) @ basis + 0.05 * rng.normal(size=(n, 8))
+    anomalous = rng.normal(size=(n // 10, 8)) * 1.5
+    return normal.astype(np.float32), anomalous.astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    rng = np.random.default_rng(0)
+    train, _ = synthetic(2000, rng)
+    det = BiGANDetector(
+        model=BiGANConfig(n_features=8, latent_dim=2, learning_rate=1e-3, ema_decay=0.99),
+        train=TrainConfig(epochs=20, batch_size=50, seed=0, progress=False),
+        contamination=0.05)
+    return det.fit(train)
+
+
+@pytest.mark.parametrize("variant", ["sigma", "fm"])
+def test_short_training_separates_easy_anomalies(fitted, variant):
+    normal, anomalous = synthetic(1000, np.random.default_rng(1))
+    fitted.score_config = ScoreConfig(variant=variant)
+    x = np.concatenate([normal, anomalous])
+    y = np.r_[np.zeros(len(normal)), np.ones(len(anomalous))]
+    assert metrics.roc_auc(y, fitted.decision_function(x)) > 0.95
+    fitted.score_config = ScoreConfig()
+
+
+def test_threshold_from_training_and_predict(fitted):
+    assert np.mean(fitted.decision_scores_ >= fitted.threshold_) == pytest.approx(0.05, abs=0.01)
+    normal, anomalous = synthetic(1000, np.random.default_rng(2))
+    assert fitted.predict(normal).mean() < 0.15
+    assert fitted.predict(anomalous).mean() > 0.8
+    assert set(np.unique(fitted.predict(normal))) <= {0, 1}
+
+
+def test_bad_inputs_give_clear_errors(fitted):
+    with pytest.raises(ValueError, match=r"shape \(N, 8\)"):
+        fitted.score_samples(np.zeros((3, 7), np.float32))
+    x = np.zeros((3, 8), np.float32)
+    x[1, 2] = np.nan
+    with pytest.raises(ValueError, match=r"NaN or infinite values in rows \[1\]"):
+        fitted.score_samples(x)
+    with pytest.raises(TypeError, match="numeric"):
+        fitted.score_samples(np.array([["a"] * 8]))
+    with pytest.raises(ValueError, match="empty"):
+        fitted.score_samples(np.zeros((0, 8), np.float32))
+    with pytest.raises(RuntimeError, match="not fitted"):
+        BiGANDetector().score_samples(np.zeros((1, 121), np.float32))
+    with pytest.raises(ValueError, match="contamination"):
+        BiGANDetector(contamination=0.0)
+
+
+def test_raw_record_errors_through_preprocessor(fitted):
+    det = BiGANDetector(KDDPreprocessor("none"))
+    det.gan = fitted.gan  # only the features path matters here
+    bad = list(ROW)
+    bad[2] = "not_a_service"
+    with pytest.raises(ValueError, match=r"(?s)unknown category.*service"):
+        det.features(parse_rows([bad], with_label=False))
+    x = det.features(parse_rows([ROW], with_label=False))
+    assert x.shape == (1, 121)

@@ -1,0 +1,98 @@
+import gzip
+
+import numpy as np
+import pytest
+
+from tfgan_ad.data import datadir
+from tfgan_ad.data.kdd99 import (ANOMALY_LABEL, CATEGORICAL_COLUMNS, N_FEATURES, VOCABULARY,
+                                 paper_split, parse_rows, read_csv)
+
+
+def test_file_counts_and_vocabulary(kdd_records):
+    assert len(kdd_records) == 494_021
+    assert N_FEATURES == 121
+    for j, col in enumerate(CATEGORICAL_COLUMNS):
+        assert tuple(sorted(set(kdd_records.categorical[:, j]))) == VOCABULARY[col]
+
+
+def test_paper_split_protocol(kdd_records):
+    split = paper_split(kdd_records, seed=3)
+    assert ANOMALY_LABEL not in set(split.train.labels)
+    y = split.y_test
+    assert abs(y.mean() - 0.2) < 0.01
+    # 50/50 split: train + test (before capping anomalies) come from disjoint halves
+    n_half = len(kdd_records) // 2
+    n_normal_half = np.sum(split.test.labels != ANOMALY_LABEL)
+    assert len(split.train) + n_normal_half == np.sum(kdd_records.labels != ANOMALY_LABEL)
+    assert len(split.test) <= len(kdd_records) - n_half
+    # seeded: same seed, same split; other seed, other split
+    again = paper_split(kdd_records, seed=3)
+    np.testing.assert_array_equal(again.test.continuous, split.test.continuous)
+    other = paper_split(kdd_records, seed=4)
+    assert not np.array_equal(other.test.continuous[:100], split.test.continuous[:100])
+
+
+def test_validation_comes_from_training_half_only(kdd_records):
+    plain = paper_split(kdd_records, seed=0)
+    split = paper_split(kdd_records, seed=0, validation_fraction=0.1)
+    np.testing.assert_array_equal(plain.test.continuous, split.test.continuous)
+    assert len(split.train) == len(plain.train) - int(len(plain.train) * 0.1)
+    assert abs(split.validation.is_anomaly.mean() - 0.2) < 0.01
+
+
+def test_missing_file_names_file_directory_and_env_var(tmp_path, monkeypatch):
+    monkeypatch.setenv("TFGAN_AD_DATA", str(tmp_path))
+    remote = datadir.RemoteFile("kddcup99/x.gz", "http://127.0.0.1:9/x.gz", "0" * 64)
+    with pytest.raises(datadir.DataFileError) as err:
+        datadir.fetch(remote, download=False)
+    msg = str(err.value)
+    assert "x.gz" in msg and str(tmp_path) in msg and "TFGAN_AD_DATA" in msg
+
+
+def test_corrupt_file_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("TFGAN_AD_DATA", str(tmp_path))
+    (tmp_path / "kddcup99").mkdir()
+    (tmp_path / "kddcup99" / "x.gz").write_bytes(b"not the data")
+    remote = datadir.RemoteFile("kddcup99/x.gz", "http://127.0.0.1:9/x.gz", "0" * 64)
+    with pytest.raises(datadir.DataFileError, match="SHA-256"):
+        datadir.fetch(remote, download=False)
+
+
+def test_offline_download_failure_is_clear(tmp_path, monkeypatch):
+    monkeypatch.setenv("TFGAN_AD_DATA", str(tmp_path))
+    remote = datadir.RemoteFile("kddcup99/x.gz", "http://127.0.0.1:9/x.gz", "0" * 64)
+    with pytest.raises(datadir.DataFileError, match="download failed"):
+        datadir.fetch(remote, download=True)
+    assert not list(tmp_path.rglob("*.part"))  # no half-written file left behind
+
+
+ROW = ("0,tcp,http,SF,181,5450,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0,8,8,0.00,0.00,0.00,0.00,"
+       "1.00,0.00,0.00,9,9,1.00,0.00,0.11,0.00,0.00,0.00,0.00,0.00,normal.")
+
+
+def test_parse_rows_and_read_csv(tmp_path):
+    rec = parse_rows([ROW.split(",")])
+    assert rec.continuous.shape == (1, 34) and rec.categorical.shape == (1, 7)
+    assert rec.continuous[0, 1] == 181 and rec.continuous[0, 2] == 5450
+    assert list(rec.categorical[0]) == ["tcp", "http", "SF", "0", "1", "0", "0"]
+    assert rec.is_anomaly.tolist() == [1]
+    path = tmp_path / "r.csv.gz"
+    with gzip.open(path, "wt") as f:
+        f.write(ROW + "\n" + ROW.replace("normal.", "smurf.") + "\n")
+    both = read_csv(path)
+    assert both.is_anomaly.tolist() == [1, 0]
+
+
+def test_parse_errors_name_line_and_column():
+    bad = ROW.split(",")
+    bad[4] = "lots"
+    with pytest.raises(ValueError, match=r"line 7: column 'src_bytes' is not a number"):
+        parse_rows([ROW.split(",")] * 5 + [bad], first_line=2)
+    with pytest.raises(ValueError, match="line 1: expected 42"):
+        parse_rows([ROW.split(",")[:30]])
+    nan = ROW.split(",")
+    nan[0] = "nan"
+    with pytest.raises(ValueError, match="NaN"):
+        parse_rows([nan])
+    with pytest.raises(FileNotFoundError, match="nope.csv"):
+        read_csv("/nonexistent/nope.csv")

@@ -1,0 +1,131 @@
+"""Export a fitted detector as a self-contained SavedModel for TF Serving.
+
+The exported graph is the whole one-way path: raw record → preprocessing (the
+fitted layer, constants inside) → EMA networks → score → fixed threshold →
+decision. Signatures:
+
+* ``serving_default``: ``records``, string [N], one CSV line per record (the
+  41 KDD fields in file order; a 42nd label field, as in the published file,
+  is ignored) → ``score`` float32 [N], ``is_anomaly`` int32 [N] (1 = anomaly).
+* ``score_records``: ``continuous`` float32 [N, 34], ``categorical`` string
+  [N, 7] → same outputs.
+* ``score_features``: ``features`` float32 [N, 121] (already preprocessed) →
+  same outputs.
+
+Bad input fails the request with an InvalidArgument error that names the
+problem (wrong field count, a field that is not a number, an unknown category,
+NaN). Directories are written as ``<base>/<version>/``, the layout TF Serving
+loads; an existing version is never overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import tensorflow as tf
+
+from tfgan_ad.data.kdd99 import CATEGORICAL_COLUMNS, COLUMNS, CONTINUOUS_COLUMNS
+from tfgan_ad.scoring.egbad import ScoreConfig, egbad_score
+
+_CONT_IDX = [COLUMNS.index(c) for c in CONTINUOUS_COLUMNS]
+_CAT_IDX = [COLUMNS.index(c) for c in CATEGORICAL_COLUMNS]
+
+
+def split_csv_lines(lines):
+    """CSV lines (string [N]) → ``{"continuous": float32 [N, 34], "categorical": string [N, 7]}``."""
+    lines = tf.strings.strip(tf.convert_to_tensor(lines, tf.string))
+    fields = tf.strings.split(lines, ",")
+    counts = fields.row_lengths()
+    ok = tf.reduce_all((counts == len(COLUMNS)) | (counts == len(COLUMNS) + 1))
+    bad = tf.where(~((counts == len(COLUMNS)) | (counts == len(COLUMNS) + 1)))[:, 0]
+    check = tf.debugging.Assert(
+        ok, [f"each record must have {len(COLUMNS)} comma-separated fields (or 42 with the "
+             "label); bad rows (0-based) and their field counts:", bad, tf.gather(counts, bad)],
+        summarize=10)
+    with tf.control_dependencies([check]):
+        dense = fields.to_tensor(default_value="")[:, : len(COLUMNS)]
+    continuous = tf.strings.to_number(tf.gather(dense, _CONT_IDX, axis=1), tf.float32)
+    categorical = tf.gather(dense, _CAT_IDX, axis=1)
+    return {"continuous": continuous, "categorical": categorical}
+
+
+class ExportedDetector(tf.Module):
+    """The serving graph of a fitted EGBAD detector (see module docstring)."""
+
+    def __init__(self, preprocessor, encoder, generator, discriminator, score: ScoreConfig,
+                 threshold: float):
+        super().__init__(name="tfgan_ad_detector")
+        self.preprocessor = preprocessor
+        self.encoder, self.generator, self.discriminator = encoder, generator, discriminator
+        self.score_config = score
+        self.threshold = tf.Variable(threshold, dtype=tf.float32, trainable=False,
+                                     name="threshold")
+        # Track the backing tf.Variables themselves, not only through the Keras 3
+        # layers: otherwise TF1-style loaders (TF Serving, saved_model_cli run)
+        # fail with "Could not find variable" (keras-team/keras#19274).
+        self.backing_variables = [
+            getattr(v, "value", v) for net in (encoder, generator, discriminator)
+            for v in net.weights]
+        n = encoder.n_features
+        self.score_features = tf.function(
+            self._from_features, input_signature=[tf.TensorSpec([None, n], tf.float32,
+                                                                name="features")])
+        self.score_records = tf.function(
+            self._from_records,
+            input_signature=[tf.TensorSpec([None, len(CONTINUOUS_COLUMNS)], tf.float32,
+                                           name="continuous"),
+                             tf.TensorSpec([None, len(CATEGORICAL_COLUMNS)], tf.string,
+                                           name="categorical")])
+        self.serve = tf.function(
+            self._from_lines, input_signature=[tf.TensorSpec([None], tf.string, name="records")])
+
+    def _from_features(self, features):
+        features = tf.debugging.assert_all_finite(features, "features contain NaN or infinite")
+        score = egbad_score(self.encoder, self.generator, self.discriminator, features,
+                            self.score_config)
+        return {"score": score,
+                "is_anomaly": tf.cast(score >= self.threshold, tf.int32)}
+
+    def _from_records(self, continuous, categorical):
+        features = self.preprocessor({"continuous": continuous, "categorical": categorical})
+        return self._from_features(features)
+
+    def _from_lines(self, records):
+        inputs = split_csv_lines(records)
+        return self._from_records(inputs["continuous"], inputs["categorical"])
+
+
+def export_saved_model(detector, base_dir: str | Path, version: int, metadata: dict) -> Path:
+    """Write ``detector`` (fitted, EMA weights) to ``base_dir/<version>/`` and return that path.
+
+    ``metadata`` is stored as ``assets/model_card.json`` inside the SavedModel.
+    Refuses to overwrite an existing version: exported models are never lost.
+    """
+    if detector.gan is None or detector.threshold_ is None:
+        raise RuntimeError("export needs a fitted detector (call fit first)")
+    target = Path(base_dir) / str(int(version))
+    if target.exists():
+        raise FileExistsError(f"{target} exists; pick a new version number (never overwritten)")
+    gan = detector.gan
+    with gan.ema.averaged():
+        module = ExportedDetector(detector.preprocessor, gan.encoder, gan.generator,
+                                  gan.discriminator, detector.score_config,
+                                  detector.threshold_)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{version}."))
+        try:
+            card = tmp / "model_card.json"
+            card.write_text(json.dumps(metadata, indent=1, sort_keys=True) + "\n")
+            module.model_card = tf.saved_model.Asset(str(card))
+            tf.saved_model.save(
+                module, str(tmp / "model"),
+                signatures={"serving_default": module.serve,
+                            "score_records": module.score_records,
+                            "score_features": module.score_features})
+            (tmp / "model").rename(target)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return target

@@ -1,0 +1,173 @@
+"""The model zoo: pretrained SavedModels, verified by SHA-256 and loaded in one line.
+
+>>> from tfgan_ad import zoo
+>>> zoo.list()
+['bigan_kdd99']
+>>> model = zoo.load("bigan_kdd99")
+>>> model.score(["0,tcp,http,SF,181,5450,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0,8,8,0.00,..."])
+
+Each model has one registry file ``zoo/<name>.json`` (artifact path, the
+SHA-256 of every file, and the model card) and its artifacts in
+``saved_models/<name>/<version>/`` (the TF Serving layout). The zoo root is
+``$TFGAN_AD_ZOO`` when set, else the checkout this package was installed from
+(``pip install -e .``).
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from tfgan_ad.data.kdd99 import KDDRecords
+
+BATCH = 65536
+
+
+class ZooError(Exception):
+    """A zoo model is unknown, missing, or fails its integrity check."""
+
+
+def root() -> Path:
+    env = os.environ.get("TFGAN_AD_ZOO")
+    return Path(env) if env else Path(__file__).resolve().parents[1]
+
+
+def list() -> builtins.list[str]:  # noqa: A001 - the zoo's public verb
+    """Names of the available zoo models."""
+    return sorted(p.stem for p in (root() / "zoo").glob("*.json"))
+
+
+def registry(name: str) -> dict:
+    path = root() / "zoo" / f"{name}.json"
+    if not path.exists():
+        raise ZooError(f"unknown zoo model {name!r}; available: {', '.join(list()) or 'none'}"
+                       f" (zoo root {root()})")
+    return json.loads(path.read_text())
+
+
+def file_hashes(directory: Path) -> dict:
+    """``{relative path: sha256}`` of every file under ``directory``."""
+    out = {}
+    for p in sorted(directory.rglob("*")):
+        if p.is_file():
+            out[p.relative_to(directory).as_posix()] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+def verify(name: str) -> Path:
+    """Check every artifact file of ``name`` against the registry; return its directory."""
+    reg = registry(name)
+    directory = root() / reg["path"]
+    if not directory.is_dir():
+        raise ZooError(f"artifacts of {name!r} missing: {directory}")
+    expected = reg["files"]
+    for rel, sha in expected.items():
+        path = directory / rel
+        if not path.is_file():
+            raise ZooError(f"{name}: artifact file missing: {path}")
+        got = hashlib.sha256(path.read_bytes()).hexdigest()
+        if got != sha:
+            raise ZooError(f"{name}: {path} is corrupt or altered (SHA-256 {got}, registry "
+                           f"says {sha}); refusing to load it")
+    extra = set(file_hashes(directory)) - set(expected)
+    if extra:
+        raise ZooError(f"{name}: files not in the registry: {sorted(extra)} in {directory}")
+    return directory
+
+
+class ZooModel:
+    """A loaded zoo model: ``score``, ``predict``, ``threshold``, ``metadata``."""
+
+    def __init__(self, name: str, directory: Path, metadata: dict):
+        self.name, self.directory, self.metadata = name, directory, metadata
+        self._model = tf.saved_model.load(str(directory))
+
+    @property
+    def threshold(self) -> float:
+        return float(self._model.threshold.numpy())
+
+    def signature(self, name: str = "serving_default"):
+        return self._model.signatures[name]
+
+    def _run(self, x) -> dict:
+        if isinstance(x, KDDRecords):
+            x = x.as_inputs()
+        if isinstance(x, str):
+            x = [x]
+        if isinstance(x, dict):
+            n = len(x["continuous"])
+            call = lambda s: self.signature("score_records")(  # noqa: E731
+                continuous=tf.constant(np.asarray(x["continuous"][s], np.float32)),
+                categorical=tf.constant(np.asarray(x["categorical"][s]).astype(str)))
+        else:
+            arr = np.asarray(x)
+            if arr.size == 0:
+                raise ValueError("empty batch: no records to score")
+            if arr.dtype.kind in "USO":
+                if arr.ndim != 1:
+                    raise ValueError(f"CSV records must be a 1-D list of lines, got shape {arr.shape}")
+                call = lambda s: self.signature()(records=tf.constant(arr[s].astype(str)))  # noqa
+            elif arr.dtype.kind in "fiu":
+                width = self.metadata.get("n_features", 121)
+                if arr.ndim != 2 or arr.shape[1] != width:
+                    raise ValueError(f"feature vectors must have shape (N, {width}), got {arr.shape}")
+                call = lambda s: self.signature("score_features")(  # noqa: E731
+                    features=tf.constant(arr[s].astype(np.float32)))
+            else:
+                raise TypeError(f"cannot score input of dtype {arr.dtype}")
+            n = len(arr)
+        if n == 0:
+            raise ValueError("empty batch: no records to score")
+        parts = []
+        for i in range(0, n, BATCH):
+            try:
+                parts.append(call(slice(i, i + BATCH)))
+            except tf.errors.InvalidArgumentError as err:
+                from tfgan_ad.detector import _assertion_text
+                raise ValueError(f"bad records in rows {i}..{min(i + BATCH, n) - 1}: "
+                                 f"{_assertion_text(err.message)}") from None
+        return {k: np.concatenate([p[k].numpy() for p in parts]) for k in parts[0]}
+
+    def score(self, x) -> np.ndarray:
+        """Anomaly scores (higher = more anomalous) for CSV lines, KDDRecords, or features."""
+        return self._run(x)["score"]
+
+    def predict(self, x) -> np.ndarray:
+        """1 = anomaly (score ≥ the stored threshold), else 0."""
+        return self._run(x)["is_anomaly"].astype(np.int64)
+
+
+def load(name: str) -> ZooModel:
+    """Verify and load zoo model ``name`` (offline; raises ZooError naming any bad file)."""
+    directory = verify(name)
+    return ZooModel(name, directory, registry(name)["card"])
+
+
+def publish(detector, name: str, version: int, card: dict) -> Path:
+    """Export ``detector`` to ``saved_models/<name>/<version>`` and write ``zoo/<name>.json``.
+
+    The registry lists the SHA-256 of every file written. An existing version
+    directory is never overwritten (see :func:`tfgan_ad.export.export_saved_model`).
+    """
+    from tfgan_ad.export import export_saved_model
+    r = root()
+    target = export_saved_model(detector, r / "saved_models" / name, version, card)
+    write_registry(name, {"name": name, "version": int(version),
+                          "path": target.relative_to(r).as_posix(), "card": card,
+                          "files": file_hashes(target)})
+    return target
+
+
+def write_registry(name: str, entry: dict) -> Path:
+    path = root() / "zoo" / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(entry, indent=1) + "\n")
+    tmp.replace(path)
+    return path
