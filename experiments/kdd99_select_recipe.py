@@ -11,7 +11,7 @@ experiments/results/kdd99_recipe_selection.{json,md}.
 from absl import app, flags
 
 from tfgan_ad import recipes
-from tfgan_ad.runs import kdd99
+from tfgan_ad.runs import kdd99, set_threads
 from tfgan_ad.runs.results import ResultStore, summary_table
 
 FLAGS = flags.FLAGS
@@ -24,10 +24,7 @@ flags.DEFINE_integer("threads", 0, "TensorFlow intra-op threads (0 = default)")
 
 
 def main(_):
-    if FLAGS.threads:
-        import tensorflow as tf
-        tf.config.threading.set_intra_op_parallelism_threads(FLAGS.threads)
-        tf.config.threading.set_inter_op_parallelism_threads(FLAGS.threads)
+    set_threads(FLAGS.threads)
     store = ResultStore(FLAGS.results)
     for seed in map(int, FLAGS.seeds):
         for name in FLAGS.candidates:

@@ -45,23 +45,32 @@ def faithful(scaling: str = "none") -> Recipe:
 
 
 def stable() -> Recipe:
-    """The KDD99 default. Changes from ``faithful``, each argued from the failure
-    modes documented in PROTOCOLS.md (exploding encoder loss on unscaled byte
-    counts; rare attack types and ties at the threshold), not from test scores:
+    """The KDD99 default, chosen on validation data from the training half only
+    (experiments/kdd99_select_recipe.py, ``kdd99_recipe_selection.md``); the test
+    half played no part. Changes from ``faithful``:
 
     * ``log_minmax`` features: log1p of the heavy-tailed counts, then min-max, so
-      every input lies in [0, 1] and no single column dominates L1 distances
-      while byte-count magnitude stays visible;
-    * spectral normalization on D (Miyato et al. 2018), which bounds D's
-      Lipschitz constant and so the gradients E and G receive;
-    * learning rate 1e-4 (with the EMA the weights still average over ~10⁴ steps),
-      as 1e-5 barely moves the networks on [0, 1]-scaled inputs in 50 epochs.
+      every input lies in [0, 1] and the byte counts (up to ~7·10⁸), which made
+      the encoder loss reach 10⁴ and the faithful runs seed-unstable, no longer
+      dominate every L1 distance, while their magnitude stays visible;
+    * learning rate 1e-4 instead of 1e-5: on [0, 1]-scaled inputs every 1e-5
+      candidate (min-max or log, with or without spectral norm) ranked a whole
+      training mode (``neptune.``) above the anomalies on validation data (F1 < 0.2),
+      i.e. the encoder/generator had not yet learned to reconstruct it;
+    * ``contamination=0.02`` for the deployable threshold (98th percentile of
+      training scores): the validation sets showed the 99th percentile falls
+      among rare attack types above all ``normal.`` traffic.
+
+    Spectral normalization on D was tried and rejected on validation data (it
+    collapsed the same way as the 1e-5 runs).
     """
     return Recipe(
         name="stable",
-        description="log1p+min-max features, spectral-norm D, Adam 1e-4; otherwise Table 6",
+        description="log1p+min-max features, Adam 1e-4, threshold at the 98th training "
+                    "percentile; otherwise Table 6",
         scaling="log_minmax",
-        model=BiGANConfig(learning_rate=1e-4, spectral_norm=True),
+        model=BiGANConfig(learning_rate=1e-4),
+        contamination=0.02,
     )
 
 
@@ -81,6 +90,8 @@ CANDIDATES = {
     "c_log_lr1e-4_sn": lambda: candidate("c_log_lr1e-4_sn", "log_minmax", learning_rate=1e-4,
                                          spectral_norm=True),
     "c_log_lr1e-5_sn": lambda: candidate("c_log_lr1e-5_sn", "log_minmax", spectral_norm=True),
+    # the stable recipe itself, checked on validation at its full 50 epochs
+    "stable": stable,
 }
 
 RECIPES = {"faithful": faithful, "stable": stable, **CANDIDATES}

@@ -13,8 +13,8 @@ D(x, z)      x: Dense 128 LReLU; z: Dense 128 LReLU; concat →     0.2
 
 Leaky-ReLU slope 0.1, Xavier kernels, zero biases; ``*`` marks the feature
 layer returned for the feature-matching (FM) score. Table 5 (the plain GAN of
-AnoGAN) uses the same generator; its discriminator on x alone is added with
-the GAN trainer.
+AnoGAN) uses the same generator and :class:`GANDiscriminator`, D(x):
+Dense 256 → Dense 128 → Dense* 128 (LeakyReLU, dropout 0.2 each) → Dense 1.
 """
 
 from __future__ import annotations
@@ -135,3 +135,36 @@ class Discriminator(keras.Model):
         return {**super().get_config(), "n_features": self.n_features,
                 "latent_dim": self.latent_dim, "units": self.units, "dropout": self.dropout,
                 "spectral_norm": self.spectral_norm}
+
+
+@keras.saving.register_keras_serializable(package="tfgan_ad.kdd")
+class GANDiscriminator(keras.Model):
+    """D(x) of the plain GAN behind AnoGAN (EGBAD Table 5); returns ``(logits, features)``."""
+
+    def __init__(self, n_features=121, units=(256, 128, 128), dropout=0.2, **kwargs):
+        super().__init__(**kwargs)
+        self.n_features, self.units, self.dropout = n_features, tuple(units), dropout
+        self.fc = [dense(u, f"fc{i + 1}") for i, u in enumerate(self.units)]
+        self.drop = [SeededDropout(dropout, name=f"dropout_{i + 1}")
+                     for i in range(len(self.units))]
+        self.logit = dense(1, "fc_logit")
+        self.build((None, n_features))
+
+    def build(self, input_shape):
+        width = self.n_features
+        for layer in self.fc:
+            layer.build((None, width))
+            width = layer.units
+        self.logit.build((None, width))
+        self.built = True
+
+    def call(self, x, training=False, seed=None):
+        _check_width(x, self.n_features, "discriminator input x")
+        h = x
+        for i, (layer, drop) in enumerate(zip(self.fc, self.drop)):
+            h = drop(_lrelu(layer(h)), training=training, seed=sub_seed(seed, i))
+        return self.logit(h), h
+
+    def get_config(self):
+        return {**super().get_config(), "n_features": self.n_features,
+                "units": list(self.units), "dropout": self.dropout}

@@ -89,7 +89,7 @@ def train_detector(recipe: Recipe, split: KDDSplit, seed: int, epochs: int, work
     fit_s = time.time() - t0
     hist = det.trainer.history
     print(f"trained {recipe.name}/{recipe.scaling} seed {seed}: {fit_s:.0f}s, "
-          f"{det.trainer.steps_per_second or float('nan'):.0f} steps/s (last call of fit), "
+          f"{det.trainer.steps_per_second or float('nan'):.0f} steps/s (steady state), "
           f"final losses {hist[-1] if hist else '(resumed complete)'}")
     return det, fit_s
 
@@ -117,7 +117,7 @@ def run_bigan(recipe: Recipe, seed: int, epochs: int, store: ResultStore, workdi
     ckpt = run_dir(recipe, seed, epochs, workdir, tag)
     hist = det.trainer.history
     test_parts = det.score_components(evaluation)
-    train_parts = det._components(det.features(split.train))
+    train_parts = det.score_components(split.train)
     records = []
     for variant in variants:
         test_scores = combine(test_parts, variant, recipe.score.alpha)

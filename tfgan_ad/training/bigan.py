@@ -12,51 +12,13 @@ One training step, as in the EGBAD reference code:
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
-
-import keras
 import tensorflow as tf
 
 from tfgan_ad.networks import kdd
 from tfgan_ad.networks.layers import sub_seed
 from tfgan_ad.training import losses
+from tfgan_ad.training.config import BiGANConfig
 from tfgan_ad.training.ema import EMA
-
-
-@dataclass
-class BiGANConfig:
-    """What to train: architecture and optimisation (EGBAD Table 6 defaults).
-
-    Args:
-        architecture: ``"kdd"`` (Table 6 MLPs).
-        n_features, latent_dim: data and latent widths.
-        learning_rate, beta_1, beta_2: Adam for all three networks.
-        ema_decay: decay of the weight EMA used for scoring and export.
-        dropout: dropout rate in D.
-        spectral_norm: spectral normalization on D's Dense layers (not in the paper).
-    """
-
-    architecture: str = "kdd"
-    n_features: int = 121
-    latent_dim: int = 32
-    learning_rate: float = 1e-5
-    beta_1: float = 0.5
-    beta_2: float = 0.999
-    ema_decay: float = 0.9999
-    dropout: float = 0.2
-    spectral_norm: bool = False
-
-    def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "BiGANConfig":
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(d) - names
-        if unknown:
-            raise ValueError(f"unknown BiGANConfig field(s): {sorted(unknown)}")
-        return cls(**d)
 
 
 def build_networks(config: BiGANConfig):
@@ -91,14 +53,9 @@ class BiGAN(tf.Module):
         self.config = config
         self.encoder, self.generator, self.discriminator = networks or build_networks(config)
 
-        def adam(name):
-            return keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1,
-                                         beta_2=config.beta_2, name=name)
-
-        self.opt_d, self.opt_g, self.opt_e = adam("opt_d"), adam("opt_g"), adam("opt_e")
-        self.opt_d.build(self.discriminator.trainable_variables)
-        self.opt_g.build(self.generator.trainable_variables)
-        self.opt_e.build(self.encoder.trainable_variables)
+        self.opt_d = config.adam("opt_d", self.discriminator.trainable_variables)
+        self.opt_g = config.adam("opt_g", self.generator.trainable_variables)
+        self.opt_e = config.adam("opt_e", self.encoder.trainable_variables)
         self.ema = EMA(self.encoder.trainable_variables + self.generator.trainable_variables
                        + self.discriminator.trainable_variables, config.ema_decay)
 

@@ -101,6 +101,8 @@ class Trainer:
         self._run = tf.function(self._run_steps, jit_compile=config.jit_compile,
                                 reduce_retracing=True)
         self.history: list[dict] = []
+        #: steady-state training speed of the last ``fit`` (its first call, which
+        #: traces the step, is left out), or None when too few calls to tell
         self.steps_per_second: float | None = None
 
     def restore(self) -> bool:
@@ -158,7 +160,7 @@ class Trainer:
             total = min(total, until_step)
         x_t = tf.convert_to_tensor(x, tf.float32)
         writer = tf.summary.create_file_writer(cfg.log_dir) if cfg.log_dir else None
-        t_train, steps_run = 0.0, 0
+        t_train, steps_run, traced = 0.0, 0, False
         while int(self.step) < total:
             start = int(self.step)
             epoch, offset = divmod(start, steps_per_epoch)
@@ -175,8 +177,10 @@ class Trainer:
                 t0 = time.perf_counter()
                 losses = self._run(x_t, tf.constant(idx[lo:hi]))
                 losses = {k: float(v) for k, v in losses.items()}
-                t_train += time.perf_counter() - t0
-                steps_run += hi - lo
+                if traced:  # the first call of a fit includes tracing: not timed
+                    t_train += time.perf_counter() - t0
+                    steps_run += hi - lo
+                traced = True
                 for k, v in losses.items():
                     if not math.isfinite(v):
                         raise FloatingPointError(

@@ -1,0 +1,63 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfgan_ad.scoring.anogan import AnoGANSearchConfig, make_anogan_scorer
+from tfgan_ad.training.gan import GAN, GANConfig
+from tfgan_ad.training.trainer import Trainer, TrainConfig
+
+SMALL = GANConfig(n_features=6, latent_dim=3, learning_rate=1e-3)
+FAST = AnoGANSearchConfig(steps=60, boundaries=(30, 45))
+
+
+@pytest.fixture(scope="module")
+def gan():
+    tf.keras.utils.set_random_seed(3)
+    g = GAN(SMALL)
+    x = np.random.default_rng(0).normal(size=(400, 6)).astype(np.float32)
+    Trainer(g, TrainConfig(epochs=2, batch_size=20, seed=1, progress=False)).fit(x)
+    return g
+
+
+def rows(n, seed=5):
+    return np.random.default_rng(seed).normal(size=(n, 6)).astype(np.float32)
+
+
+@pytest.mark.parametrize("variant", ["sigma", "fm"])
+def test_search_lowers_the_loss_for_every_sample(gan, variant):
+    cfg = AnoGANSearchConfig(steps=60, boundaries=(30, 45), variant=variant)
+    out = make_anogan_scorer(gan.generator, gan.discriminator, cfg)(rows(16))
+    assert np.all(out["search_loss_final"].numpy() < out["search_loss_initial"].numpy())
+    assert np.all(np.isfinite(out["score"].numpy()))
+
+
+def test_samples_are_independent_of_their_batch(gan):
+    x = rows(9)
+    score = make_anogan_scorer(gan.generator, gan.discriminator, FAST)
+    together = score(x)
+    for i in (0, 4, 8):
+        alone = score(x[i:i + 1])
+        np.testing.assert_allclose(alone["z"].numpy()[0], together["z"].numpy()[i],
+                                   rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(alone["score"].numpy()[0], together["score"].numpy()[i],
+                                   rtol=1e-5)
+    # each sample has its own z
+    assert len({tuple(np.round(z, 5)) for z in together["z"].numpy()}) == len(x)
+
+
+def test_deterministic_for_a_seed(gan):
+    x = rows(5)
+    a = make_anogan_scorer(gan.generator, gan.discriminator, FAST, seed=1)(x)
+    b = make_anogan_scorer(gan.generator, gan.discriminator, FAST, seed=1)(x)
+    c = make_anogan_scorer(gan.generator, gan.discriminator, FAST, seed=2)(x)
+    np.testing.assert_array_equal(a["score"].numpy(), b["score"].numpy())
+    assert not np.allclose(a["z"].numpy(), c["z"].numpy())
+
+
+def test_schedule_and_score_formula(gan):
+    cfg = AnoGANSearchConfig(steps=1, learning_rates=(0.0,), boundaries=())
+    out = make_anogan_scorer(gan.generator, gan.discriminator, cfg)(rows(3))
+    np.testing.assert_allclose(out["search_loss_final"], out["search_loss_initial"], rtol=1e-6)
+    np.testing.assert_allclose(out["score"], 0.9 * out["l_g"] + 0.1 * out["l_d"], rtol=1e-6)
+    with pytest.raises(ValueError, match="one more learning rate"):
+        AnoGANSearchConfig(learning_rates=(0.1,), boundaries=(3,))

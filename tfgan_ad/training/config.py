@@ -1,0 +1,58 @@
+"""Model configurations: data, written into results and model cards, read back by the zoo."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import keras
+
+
+@dataclass
+class ModelConfig:
+    """What to train: architecture and optimisation (EGBAD Tables 5-6 defaults).
+
+    Args:
+        architecture: ``"kdd"`` (Tables 5-6 MLPs).
+        n_features, latent_dim: data and latent widths.
+        learning_rate, beta_1, beta_2: Adam, the same for every network.
+        ema_decay: decay of the weight EMA used for scoring and export.
+        dropout: dropout rate in D.
+        spectral_norm: spectral normalization on D's Dense layers (not in the paper).
+    """
+
+    architecture: str = "kdd"
+    n_features: int = 121
+    latent_dim: int = 32
+    learning_rate: float = 1e-5
+    beta_1: float = 0.5
+    beta_2: float = 0.999
+    ema_decay: float = 0.9999
+    dropout: float = 0.2
+    spectral_norm: bool = False
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict):
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(d) - names
+        if unknown:
+            raise ValueError(f"unknown {cls.__name__} field(s): {sorted(unknown)}")
+        return cls(**d)
+
+    def adam(self, name: str, variables) -> keras.optimizers.Adam:
+        """A built Adam optimizer for ``variables`` with this config's settings."""
+        opt = keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1,
+                                    beta_2=self.beta_2, name=name)
+        opt.build(variables)
+        return opt
+
+
+class BiGANConfig(ModelConfig):
+    """Configuration of an EGBAD BiGAN (Table 6 defaults)."""
+
+
+class GANConfig(ModelConfig):
+    """Configuration of the plain GAN behind AnoGAN (Table 5 defaults)."""
