@@ -1,0 +1,55 @@
+import gzip
+import struct
+
+import numpy as np
+import pytest
+
+from tfgan_ad.data.datadir import DataFileError
+from tfgan_ad.data.mnist import egbad_split, load_mnist, read_idx
+
+
+def write_idx(path, arr):
+    header = bytes([0, 0, 8, arr.ndim]) + struct.pack(f">{arr.ndim}I", *arr.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(header + arr.astype(np.uint8).tobytes())
+
+
+def test_pools_every_pair_offline():
+    images, labels = load_mnist(download=False)
+    assert images.shape == (20_000, 28, 28) and labels.shape == (20_000,)
+    assert set(np.unique(labels)) == set(range(10))
+
+
+def test_egbad_protocol():
+    images, labels = load_mnist(download=False)
+    s = egbad_split(images, labels, anomaly_digit=3, seed=0)
+    n3 = int(np.sum(labels == 3))
+    n_other = len(labels) - n3
+    assert len(s.x_train) == int(n_other * 0.8)
+    assert s.y_test.sum() == n3  # all digits 3 are in the test set
+    assert len(s.x_test) == n_other - len(s.x_train) + n3
+    assert s.x_train.min() == -1.0 and s.x_train.max() == 1.0 and s.x_train.shape[1:] == (28, 28, 1)
+    assert set(np.unique(s.digits_test[s.y_test == 0])) == set(range(10)) - {3}
+
+
+def test_idx_reader_and_pairing(tmp_path, monkeypatch):
+    arr = np.arange(2 * 28 * 28).reshape(2, 28, 28) % 256
+    write_idx(tmp_path / "x.gz", arr)
+    np.testing.assert_array_equal(read_idx(tmp_path / "x.gz"), arr)
+    (tmp_path / "bad.gz").write_bytes(gzip.compress(b"\x01\x02\x08\x01abcd"))
+    with pytest.raises(ValueError, match="not an IDX file"):
+        read_idx(tmp_path / "bad.gz")
+    monkeypatch.setenv("TFGAN_AD_DATA", str(tmp_path))
+    (tmp_path / "mnist").mkdir()
+    write_idx(tmp_path / "mnist" / "mine-images-idx3-ubyte.gz", arr)
+    with pytest.raises(DataFileError, match="no labels file"):
+        load_mnist(download=False)
+    write_idx(tmp_path / "mnist" / "mine-labels-idx1-ubyte.gz", np.array([1, 7]))
+    images, labels = load_mnist(download=False)
+    assert images.shape == (2, 28, 28) and labels.tolist() == [1, 7]
+
+
+def test_missing_mnist_offline_is_clear(tmp_path, monkeypatch):
+    monkeypatch.setenv("TFGAN_AD_DATA", str(tmp_path))
+    with pytest.raises(DataFileError, match="train-images-idx3-ubyte.gz.*TFGAN_AD_DATA"):
+        load_mnist(download=False)

@@ -1,0 +1,126 @@
+"""MNIST from IDX files, pooled, and the EGBAD one-digit-anomalous protocol.
+
+Every ``<prefix>-images-idx3-ubyte.gz`` in ``<data dir>/mnist`` is paired with its
+``<prefix>-labels-idx1-ubyte.gz`` and all pairs are pooled: with the canonical
+download that is all 70,000 digits; the offline copy here holds 20,000 (the
+10,000 test digits and a 10,000-digit subset of the training set). Files whose
+name is known are checked against their published SHA-256. When the directory
+holds no pair at all, the four canonical files are downloaded and verified.
+
+EGBAD protocol (section 4): digit ``d`` is the anomaly; the pool is shuffled;
+80% of the other digits train; the remaining 20% of them plus *all* digits d
+form the test set. Pixels are scaled to [-1, 1].
+"""
+
+from __future__ import annotations
+
+import gzip
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tfgan_ad.data.datadir import DataFileError, RemoteFile, data_dir, fetch, sha256_of
+
+_BASE = "https://storage.googleapis.com/cvdf-datasets/mnist/"
+KNOWN_SHA256 = {
+    "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+    "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+    "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+    "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+    # the offline subset shipped beside this project (shared/data/README.md)
+    "train-subset10k-images-idx3-ubyte.gz":
+        "d97d73438116da211f41db1802da786de5f3a7a484fcc9949ae0a8edd6d4eee8",
+    "train-subset10k-labels-idx1-ubyte.gz":
+        "32cbecd8e497226ae422677c72288f33fde2eb4a3cb9b9b49ae369b9aee0024f",
+}
+CANONICAL = tuple(RemoteFile(f"mnist/{name}", _BASE + name, KNOWN_SHA256[name])
+                  for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+                               "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"))
+
+
+def read_idx(path: str | Path) -> np.ndarray:
+    """Read one (optionally gzipped) IDX file of unsigned bytes."""
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    if len(data) < 4 or data[0] != 0 or data[1] != 0:
+        raise ValueError(f"{path} is not an IDX file (bad magic number)")
+    if data[2] != 0x08:
+        raise ValueError(f"{path}: IDX element type {data[2]:#x} is not unsigned byte")
+    ndim = data[3]
+    dims = struct.unpack(f">{ndim}I", data[4:4 + 4 * ndim])
+    body = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
+    if body.size != int(np.prod(dims)):
+        raise ValueError(f"{path}: header says {dims} = {int(np.prod(dims))} bytes, "
+                         f"file has {body.size}")
+    return body.reshape(dims)
+
+
+def _pairs(directory: Path) -> list[tuple[Path, Path]]:
+    pairs = []
+    for images in sorted(directory.glob("*-images-idx3-ubyte.gz")):
+        labels = images.with_name(images.name.replace("-images-idx3-", "-labels-idx1-"))
+        if not labels.exists():
+            raise DataFileError(f"{images} has no labels file {labels.name} beside it")
+        pairs.append((images, labels))
+    return pairs
+
+
+def load_mnist(download: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Pooled ``(images uint8 [N, 28, 28], labels uint8 [N])`` of every IDX pair found."""
+    directory = data_dir() / "mnist"
+    pairs = _pairs(directory) if directory.is_dir() else []
+    if not pairs:
+        for remote in CANONICAL:
+            fetch(remote, download=download)
+        pairs = _pairs(directory)
+    images, labels = [], []
+    for img_path, lab_path in pairs:
+        for p in (img_path, lab_path):
+            want = KNOWN_SHA256.get(p.name)
+            if want is not None and sha256_of(p) != want:
+                raise DataFileError(f"{p} fails its SHA-256 check (expected {want}); "
+                                    "delete it to download it again")
+        img, lab = read_idx(img_path), read_idx(lab_path)
+        if img.ndim != 3 or img.shape[1:] != (28, 28) or lab.shape != (len(img),):
+            raise DataFileError(f"{img_path.name}/{lab_path.name}: shapes {img.shape} and "
+                                f"{lab.shape} are not N×28×28 images with N labels")
+        images.append(img)
+        labels.append(lab)
+    return np.concatenate(images), np.concatenate(labels)
+
+
+def to_unit_range(images: np.ndarray) -> np.ndarray:
+    """uint8 pixels → float32 in [-1, 1], with a channel axis: [N, 28, 28, 1]."""
+    return (images.astype(np.float32) / 127.5 - 1.0)[..., None]
+
+
+@dataclass(frozen=True)
+class MNISTSplit:
+    x_train: np.ndarray  # [N, 28, 28, 1] in [-1, 1], digits != anomaly
+    x_test: np.ndarray
+    y_test: np.ndarray   # 1 = anomalous digit
+    digits_test: np.ndarray
+    anomaly_digit: int
+    seed: int
+
+
+def egbad_split(images, labels, anomaly_digit: int, seed: int,
+                train_fraction: float = 0.8) -> MNISTSplit:
+    """EGBAD protocol: digit ``anomaly_digit`` anomalous; 80/20 split of the others."""
+    if anomaly_digit not in range(10):
+        raise ValueError(f"anomaly_digit must be 0-9, got {anomaly_digit}")
+    rng = np.random.RandomState(seed)
+    order = rng.permutation(len(labels))
+    images, labels = images[order], labels[order]
+    normal = np.flatnonzero(labels != anomaly_digit)
+    n_train = int(len(normal) * train_fraction)
+    train_idx = normal[:n_train]
+    test_idx = np.concatenate([normal[n_train:], np.flatnonzero(labels == anomaly_digit)])
+    test_idx = test_idx[rng.permutation(len(test_idx))]
+    return MNISTSplit(to_unit_range(images[train_idx]), to_unit_range(images[test_idx]),
+                      (labels[test_idx] == anomaly_digit).astype(np.int64),
+                      labels[test_idx].astype(np.int64), anomaly_digit, seed)
