@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from tfgan_ad.networks import kdd
+from tfgan_ad.networks import kdd, mnist
 from tfgan_ad.networks.layers import sub_seed
 from tfgan_ad.training import losses
 from tfgan_ad.training.config import BiGANConfig
@@ -22,9 +22,15 @@ from tfgan_ad.training.ema import EMA
 
 
 def build_networks(config: BiGANConfig):
-    """(encoder, generator, discriminator) for ``config.architecture``."""
+    """(encoder, generator, discriminator) for ``config.architecture`` ("kdd" | "mnist")."""
+    if config.architecture == "mnist":
+        return (mnist.Encoder(config.latent_dim, name="encoder"),
+                mnist.Generator(config.latent_dim, name="generator"),
+                mnist.Discriminator(config.latent_dim, dropout=config.dropout,
+                                    name="discriminator"))
     if config.architecture != "kdd":
-        raise ValueError(f"unknown BiGAN architecture {config.architecture!r}; known: 'kdd'")
+        raise ValueError(f"unknown BiGAN architecture {config.architecture!r}; "
+                         "known: 'kdd', 'mnist'")
     return (
         kdd.Encoder(config.n_features, config.latent_dim, name="encoder"),
         kdd.Generator(config.n_features, config.latent_dim, name="generator"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from tfgan_ad.networks import kdd
+from tfgan_ad.networks import kdd, mnist
 from tfgan_ad.networks.layers import sub_seed
 from tfgan_ad.training import losses
 from tfgan_ad.training.config import GANConfig
@@ -17,9 +17,13 @@ from tfgan_ad.training.ema import EMA
 
 
 def build_networks(config: GANConfig):
-    """(generator, discriminator) for ``config.architecture``."""
+    """(generator, discriminator) for ``config.architecture`` ("kdd" | "mnist")."""
+    if config.architecture == "mnist":
+        return (mnist.Generator(config.latent_dim, name="generator"),
+                mnist.GANDiscriminator(name="discriminator"))
     if config.architecture != "kdd":
-        raise ValueError(f"unknown GAN architecture {config.architecture!r}; known: 'kdd'")
+        raise ValueError(f"unknown GAN architecture {config.architecture!r}; "
+                         "known: 'kdd', 'mnist'")
     return (kdd.Generator(config.n_features, config.latent_dim, name="generator"),
             kdd.GANDiscriminator(config.n_features, dropout=config.dropout,
                                  name="discriminator"))

@@ -1,0 +1,47 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfgan_ad.networks import mnist
+
+
+def test_table4_shapes():
+    e, g, d = mnist.Encoder(), mnist.Generator(), mnist.Discriminator()
+    x = tf.random.uniform([3, 28, 28, 1], -1, 1)
+    z = e(x)
+    assert z.shape == (3, 200)
+    img = g(z)
+    assert img.shape == (3, 28, 28, 1) and float(tf.reduce_max(tf.abs(img))) <= 1.0
+    logits, feats = d((x, z))
+    assert logits.shape == (3, 1) and feats.shape == (3, 1024)
+    logits, feats = mnist.GANDiscriminator()(x)
+    assert logits.shape == (3, 1) and feats.shape == (3, 1024)
+    with pytest.raises(ValueError, match=r"\(batch, 28, 28, 1\)"):
+        e(tf.zeros([2, 784]))
+
+
+def test_batchnorm_statistics_do_not_change_in_inference_and_scores_are_batch_independent():
+    g, e = mnist.Generator(), mnist.Encoder()
+    x = tf.random.uniform([8, 28, 28, 1], -1, 1)
+    g(tf.random.normal([16, 200]), training=True)  # one training call moves the statistics
+    stats = [v.numpy().copy() for v in g.non_trainable_variables + e.non_trainable_variables]
+    full = g(e(x)).numpy()
+    alone = g(e(x[3:4])).numpy()
+    after = [v.numpy() for v in g.non_trainable_variables + e.non_trainable_variables]
+    for a, b in zip(stats, after):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(alone[0], full[3], rtol=1e-5, atol=1e-6)
+
+
+def test_mnist_bigan_and_gan_train_a_few_steps():
+    from tfgan_ad.training.bigan import BiGAN, BiGANConfig
+    from tfgan_ad.training.gan import GAN, GANConfig
+    from tfgan_ad.training.trainer import Trainer, TrainConfig
+    x = np.random.default_rng(0).uniform(-1, 1, size=(40, 28, 28, 1)).astype(np.float32)
+    for model in (BiGAN(BiGANConfig(architecture="mnist", latent_dim=200, dropout=0.5,
+                                    ema_decay=0.999, learning_rate=1e-4)),
+                  GAN(GANConfig(architecture="mnist", latent_dim=200, ema_decay=0.999))):
+        tr = Trainer(model, TrainConfig(epochs=1, batch_size=20, steps_per_call=2,
+                                        progress=False))
+        hist = tr.fit(x)
+        assert int(tr.step) == 2 and all(np.isfinite(v) for v in hist[-1].values())
