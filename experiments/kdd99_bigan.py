@@ -20,7 +20,7 @@ flags.DEFINE_list("recipes", ["stable"], "recipes to train: faithful, stable")
 flags.DEFINE_list("scalings", [], "faithful recipe only: scalings to run (none, minmax); "
                   "default both")
 flags.DEFINE_list("seeds", ["0", "1", "2", "3", "4"], "split and training seeds")
-flags.DEFINE_integer("epochs", 50, "training epochs")
+flags.DEFINE_integer("epochs", None, "training epochs (default: the recipe's own)")
 flags.DEFINE_list("variants", ["sigma", "fm"], "score variants (one model gives all)")
 flags.DEFINE_float("alpha", 0.9, "score weight α of the reconstruction term")
 flags.DEFINE_enum("sigma_pair", "paper", ["paper", "official"],
@@ -46,7 +46,8 @@ def main(_):
                 recipe.score = recipe.score.__class__(
                     variant=recipe.score.variant, alpha=FLAGS.alpha,
                     degree=recipe.score.degree, sigma_pair=FLAGS.sigma_pair)
-                kdd99.run_bigan(recipe, seed, FLAGS.epochs, store, FLAGS.workdir,
+                epochs = FLAGS.epochs or recipe.train.epochs
+                kdd99.run_bigan(recipe, seed, epochs, store, FLAGS.workdir,
                                 FLAGS.variants, FLAGS.progress)
                 kdd99.write_markdown(store, FLAGS.results)
 

@@ -22,7 +22,7 @@ from tfgan_ad.runs.results import machine, now
 FLAGS = flags.FLAGS
 flags.DEFINE_string("recipe", "stable", "training recipe")
 flags.DEFINE_integer("seed", 0, "split and training seed (fixed in advance)")
-flags.DEFINE_integer("epochs", 50, "training epochs")
+flags.DEFINE_integer("epochs", None, "training epochs (default: the recipe's own)")
 flags.DEFINE_integer("version", 1, "SavedModel version number (never overwritten)")
 flags.DEFINE_string("name", "bigan_kdd99", "zoo name")
 flags.DEFINE_string("workdir", "experiments/work", "checkpoints")
@@ -33,7 +33,8 @@ def main(_):
     name, root = FLAGS.name, zoo.root()
     recipe = recipes.get(FLAGS.recipe)
     split = kdd99.get_split(FLAGS.seed)
-    det, fit_s = kdd99.train_detector(recipe, split, FLAGS.seed, FLAGS.epochs, FLAGS.workdir)
+    epochs = FLAGS.epochs or recipe.train.epochs
+    det, fit_s = kdd99.train_detector(recipe, split, FLAGS.seed, epochs, FLAGS.workdir)
     target = root / "saved_models" / name / str(FLAGS.version)
     if target.exists() and FLAGS.replace:
         shutil.rmtree(target)
@@ -47,7 +48,7 @@ def main(_):
                     "of the training half, test half with normal. at 20%",
         "n_train": len(split.train), "n_test": len(split.test), "n_features": 121,
         "preprocessing": det.preprocessor.get_config()["scaling"],
-        "recipe": recipe.to_dict(), "seed": FLAGS.seed, "epochs": FLAGS.epochs,
+        "recipe": recipe.to_dict(), "seed": FLAGS.seed, "epochs": epochs,
         "weights": f"EMA of the trainable weights, decay {recipe.model.ema_decay}",
         "threshold": det.threshold_,
         "threshold_rule": f"{100 * (1 - recipe.contamination):g}th percentile of the training "

@@ -15,6 +15,7 @@ from tfgan_ad.data.kdd99 import paper_split
 from tfgan_ad.detector import BiGANDetector
 from tfgan_ad.preprocessing import KDDPreprocessor
 from tfgan_ad.training.trainer import TrainConfig
+from serving_helpers import plain_tf_serving_default
 
 GZ = Path(os.environ["TFGAN_AD_DATA"]) / "kddcup99" / "kddcup.data_10_percent.gz"
 
@@ -106,29 +107,12 @@ def test_export_never_overwrites(small_zoo):
         zoo.publish(det, "tiny_kdd", 1, {})
 
 
-PARITY = r"""
-import json, sys
-import numpy as np
-import tensorflow as tf
-m = tf.saved_model.load(sys.argv[1])
-lines = json.loads(sys.stdin.read())
-out = m.signatures["serving_default"](records=tf.constant(lines))
-print(json.dumps({"score": out["score"].numpy().tolist(),
-                  "is_anomaly": out["is_anomaly"].numpy().tolist(),
-                  "has_tfgan_ad": "tfgan_ad" in sys.modules}))
-"""
-
-
 def test_plain_tensorflow_in_separate_process_matches(small_zoo, tmp_path):
     _, _, test = small_zoo
     model = zoo.load("tiny_kdd")
     lines = csv_lines(test, 40)
-    res = subprocess.run([sys.executable, "-c", PARITY, str(model.directory)],
-                         input=json.dumps(lines), capture_output=True, text=True, timeout=300,
-                         cwd=tmp_path, env={**os.environ, "PYTHONPATH": ""})
-    assert res.returncode == 0, res.stderr[-2000:]
-    out = json.loads(res.stdout.strip().splitlines()[-1])
-    assert out["has_tfgan_ad"] is False
+    out = plain_tf_serving_default(model.directory, lines, tmp_path)
+    assert out["imported_tfgan_ad"] is False
     np.testing.assert_allclose(out["score"], model.score(lines), rtol=1e-5, atol=1e-5)
     assert out["is_anomaly"] == model.predict(lines).tolist()
 

@@ -175,7 +175,14 @@ class Trainer:
             for lo in range(offset, end, cfg.steps_per_call):
                 hi = min(lo + cfg.steps_per_call, end)
                 t0 = time.perf_counter()
-                losses = self._run(x_t, tf.constant(idx[lo:hi]))
+                try:
+                    losses = self._run(x_t, tf.constant(idx[lo:hi]))
+                except KeyboardInterrupt:
+                    # the chunk either finished or did not start its last step; the
+                    # step counter says which, so saving now loses nothing
+                    if self.manager is not None:
+                        self.manager.save(checkpoint_number=int(self.step))
+                    raise
                 losses = {k: float(v) for k, v in losses.items()}
                 if traced:  # the first call of a fit includes tracing: not timed
                     t_train += time.perf_counter() - t0
