@@ -61,3 +61,25 @@ def test_schedule_and_score_formula(gan):
     np.testing.assert_allclose(out["score"], 0.9 * out["l_g"] + 0.1 * out["l_d"], rtol=1e-6)
     with pytest.raises(ValueError, match="one more learning rate"):
         AnoGANSearchConfig(learning_rates=(0.1,), boundaries=(3,))
+
+
+def test_anogan_detector_separates_easy_anomalies():
+    from tfgan_ad import metrics
+    from tfgan_ad.detector import AnoGANDetector
+    from test_detector import synthetic
+    tf.keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    train, _ = synthetic(1000, rng)
+    det = AnoGANDetector(model=GANConfig(n_features=8, latent_dim=2, learning_rate=1e-3,
+                                         ema_decay=0.99),
+                         train=TrainConfig(epochs=30, batch_size=50, progress=False),
+                         search=AnoGANSearchConfig(steps=100, boundaries=(60, 80)),
+                         contamination=0.05).fit(train)
+    normal, anomalous = synthetic(300, np.random.default_rng(1))
+    x = np.concatenate([normal, anomalous])
+    y = np.r_[np.zeros(len(normal)), np.ones(len(anomalous))]
+    # a short-trained AnoGAN separates these less sharply than the BiGAN: ROC-AUC
+    # 0.87-0.91 over init seeds 0-3 when this bar was set
+    assert metrics.roc_auc(y, det.decision_function(x)) > 0.8
+    with pytest.raises(ValueError, match=r"shape \(N, 8\)"):
+        det.predict(np.zeros((2, 9), np.float32))

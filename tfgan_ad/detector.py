@@ -1,7 +1,9 @@
-"""A scikit-learn / PyOD style detector around the EGBAD BiGAN.
+"""Scikit-learn / PyOD style detectors: EGBAD (BiGAN) and AnoGAN.
 
 The data path is one way: raw records → preprocessing layer (fitted here,
 saved with the model) → EMA networks → score → ``threshold_`` → decision.
+:class:`Detector` owns that path; a subclass says how to train its networks
+and how to score features.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ import tensorflow as tf
 
 from tfgan_ad.data.kdd99 import KDDRecords
 from tfgan_ad.metrics import contamination_threshold
+from tfgan_ad.scoring.anogan import AnoGANSearchConfig, make_anogan_scorer
 from tfgan_ad.scoring.egbad import ScoreConfig, combine, egbad_components
 from tfgan_ad.training.bigan import BiGAN, BiGANConfig
+from tfgan_ad.training.gan import GAN, GANConfig
 from tfgan_ad.training.trainer import Trainer, TrainConfig
 
 SCORE_BATCH = 16384
@@ -32,46 +36,40 @@ def _assertion_text(message: str) -> str:
     return " ".join(message.replace("[[", " ").split())[:600]
 
 
-class BiGANDetector:
-    """EGBAD anomaly detector with the PyOD interface.
+class Detector:
+    """The PyOD interface around a GAN: ``fit``, ``decision_function``, ``predict``.
 
     Args:
         preprocessor: a layer mapping raw records to features (e.g.
             :class:`tfgan_ad.preprocessing.KDDPreprocessor`), fitted on the
             training records by :meth:`fit`; ``None`` when ``X`` already holds
             feature vectors.
-        model: :class:`BiGANConfig` (architecture, optimiser, EMA).
+        model: the model configuration (architecture, optimiser, EMA).
         train: :class:`TrainConfig` (epochs, batch, seed, checkpoints).
-        score: :class:`ScoreConfig` (σ or FM, α, norm degree).
         contamination: fraction of the *training* rows allowed above
             ``threshold_``, i.e. the false-alarm rate on normal data the
-            threshold is set for. It never looks at test data.
+            threshold is set for (:func:`tfgan_ad.metrics.contamination_threshold`).
+            It never looks at test data.
 
     Attributes (after ``fit``):
-        threshold_: the score above which :meth:`predict` says 1.
+        threshold_: the score at or above which :meth:`predict` says 1.
         decision_scores_: scores of the training rows.
-
-    Example:
-        >>> det = BiGANDetector(KDDPreprocessor("log_minmax"), train=TrainConfig(epochs=50))
-        >>> det.fit(split.train)
-        >>> det.predict(split.test)  # 0/1 per record
     """
 
-    def __init__(self, preprocessor=None, model: BiGANConfig | None = None,
-                 train: TrainConfig | None = None, score: ScoreConfig | None = None,
+    default_model = BiGANConfig
+
+    def __init__(self, preprocessor=None, model=None, train: TrainConfig | None = None,
                  contamination: float = 0.01):
         if not 0.0 < contamination < 0.5:
             raise ValueError(f"contamination must be in (0, 0.5), got {contamination}")
         self.preprocessor = preprocessor
-        self.model_config = model or BiGANConfig()
+        self.model_config = model or self.default_model()
         self.train_config = train or TrainConfig()
-        self.score_config = score or ScoreConfig()
         self.contamination = contamination
-        self.gan: BiGAN | None = None
+        self.gan = None
         self.trainer: Trainer | None = None
         self.threshold_: float | None = None
         self.decision_scores_: np.ndarray | None = None
-        self._components_fn = None
 
     # -- features ---------------------------------------------------------------------------
     def features(self, X) -> np.ndarray:
@@ -91,13 +89,17 @@ class BiGANDetector:
         return self._check_features(X)
 
     def _check_features(self, X) -> np.ndarray:
-        width = self.model_config.n_features
         X = np.asarray(X)
         if X.dtype == object or X.dtype.kind in "USb":
             raise TypeError(f"features must be numeric, got dtype {X.dtype}"
                             + ("; raw records need a preprocessor" if X.dtype.kind in "OUS" else ""))
-        if X.ndim != 2 or X.shape[1] != width:
-            raise ValueError(f"features must have shape (N, {width}), got {X.shape}")
+        if self.model_config.architecture == "mnist":
+            if X.ndim != 4 or X.shape[1:] != (28, 28, 1):
+                raise ValueError(f"images must have shape (N, 28, 28, 1), got {X.shape}")
+        else:
+            width = self.model_config.n_features
+            if X.ndim != 2 or X.shape[1] != width:
+                raise ValueError(f"features must have shape (N, {width}), got {X.shape}")
         if len(X) == 0:
             raise ValueError("empty batch: no rows to score")
         if not np.all(np.isfinite(X)):
@@ -106,8 +108,8 @@ class BiGANDetector:
         return X.astype(np.float32)
 
     # -- training ---------------------------------------------------------------------------
-    def fit(self, X, y=None) -> "BiGANDetector":
-        """Fit preprocessing and the BiGAN on normal data ``X``; set ``threshold_``.
+    def fit(self, X, y=None):
+        """Fit preprocessing and the networks on normal data ``X``; set ``threshold_``.
 
         ``y`` is ignored (unsupervised), present for scikit-learn compatibility.
         """
@@ -115,30 +117,73 @@ class BiGANDetector:
             inputs = X.as_inputs() if isinstance(X, KDDRecords) else X
             self.preprocessor.adapt(inputs)
         features = self.features(X)
-        self.gan = BiGAN(self.model_config)
+        self.gan = self._build_gan()
         self.trainer = Trainer(self.gan, self.train_config)
         self.trainer.fit(features)
-        self._set_threshold(features)
-        return self
-
-    def _set_threshold(self, features):
         self.decision_scores_ = self._scores_from_features(features)
         self.threshold_ = contamination_threshold(self.decision_scores_, self.contamination)
+        return self
+
+    def _build_gan(self):
+        raise NotImplementedError
+
+    def _scores_from_features(self, features) -> np.ndarray:
+        raise NotImplementedError
 
     # -- scoring ----------------------------------------------------------------------------
     def _check_fitted(self):
         if self.gan is None:
             raise RuntimeError("this detector is not fitted yet: call fit(X) first")
 
+    def score_samples(self, X) -> np.ndarray:
+        """Anomaly score per row; higher = more anomalous."""
+        self._check_fitted()
+        return self._scores_from_features(self.features(X))
+
+    def decision_function(self, X) -> np.ndarray:
+        """Same as :meth:`score_samples` (PyOD's name)."""
+        return self.score_samples(X)
+
+    def predict(self, X) -> np.ndarray:
+        """1 where ``score >= threshold_`` (anomaly), else 0."""
+        self._check_fitted()
+        return (self.score_samples(X) >= self.threshold_).astype(np.int64)
+
+
+class BiGANDetector(Detector):
+    """EGBAD anomaly detector (see :class:`Detector` for the interface).
+
+    Args:
+        score: :class:`ScoreConfig` (σ or FM, α, norm degree, σ pair).
+
+    Example:
+        >>> det = BiGANDetector(KDDPreprocessor("log_minmax"), train=TrainConfig(epochs=10))
+        >>> det.fit(split.train)
+        >>> det.predict(split.test)  # 0/1 per record
+    """
+
+    default_model = BiGANConfig
+
+    def __init__(self, preprocessor=None, model: BiGANConfig | None = None,
+                 train: TrainConfig | None = None, score: ScoreConfig | None = None,
+                 contamination: float = 0.01):
+        super().__init__(preprocessor, model, train, contamination)
+        self.score_config = score or ScoreConfig()
+        self._components_fn = None
+
+    def _build_gan(self):
+        return BiGAN(self.model_config)
+
     def _components(self, features) -> dict:
         self._check_fitted()
         if self._components_fn is None:
             gan, cfg = self.gan, self.score_config
+            shape = ([None, 28, 28, 1] if self.model_config.architecture == "mnist"
+                     else [None, self.model_config.n_features])
             self._components_fn = tf.function(
                 lambda x: egbad_components(gan.encoder, gan.generator, gan.discriminator, x,
                                            cfg.degree, cfg.sigma_pair),
-                input_signature=[tf.TensorSpec([None, self.model_config.n_features],
-                                               tf.float32)])
+                input_signature=[tf.TensorSpec(shape, tf.float32)])
         out = {}
         with self.gan.ema.averaged():
             for i in range(0, len(features), SCORE_BATCH):
@@ -155,13 +200,42 @@ class BiGANDetector:
         parts = self._components(features)
         return combine(parts, self.score_config.variant, self.score_config.alpha)
 
-    def score_samples(self, X) -> np.ndarray:
-        """Anomaly score A(x) per row; higher = more anomalous."""
-        return self._scores_from_features(self.features(X))
 
-    decision_function = score_samples
+class AnoGANDetector(Detector):
+    """AnoGAN: a plain GAN, scored by a per-sample latent search (see :mod:`scoring.anogan`).
 
-    def predict(self, X) -> np.ndarray:
-        """1 where ``score >= threshold_`` (anomaly), else 0."""
+    Args:
+        search: :class:`AnoGANSearchConfig` (steps, schedule, λ, σ or FM, α).
+        search_batch: rows searched together (each row has its own z either way).
+        search_seed: seed of the starting codes.
+    """
+
+    default_model = GANConfig
+
+    def __init__(self, preprocessor=None, model: GANConfig | None = None,
+                 train: TrainConfig | None = None, search: AnoGANSearchConfig | None = None,
+                 contamination: float = 0.01, search_batch: int = 4096, search_seed: int = 0):
+        super().__init__(preprocessor, model, train, contamination)
+        self.search_config = search or AnoGANSearchConfig()
+        self.search_batch, self.search_seed = search_batch, search_seed
+        self._search_fn = None
+
+    def _build_gan(self):
+        return GAN(self.model_config)
+
+    def search(self, features) -> dict:
+        """The full :func:`anogan_search` result per row, with the EMA weights."""
         self._check_fitted()
-        return (self.score_samples(X) >= self.threshold_).astype(np.int64)
+        if self._search_fn is None:
+            self._search_fn = make_anogan_scorer(self.gan.generator, self.gan.discriminator,
+                                                 self.search_config, self.search_seed)
+        out = {}
+        with self.gan.ema.averaged():
+            for i in range(0, len(features), self.search_batch):
+                part = self._search_fn(tf.constant(features[i:i + self.search_batch]))
+                for k, v in part.items():
+                    out.setdefault(k, []).append(v.numpy())
+        return {k: np.concatenate(v) for k, v in out.items()}
+
+    def _scores_from_features(self, features) -> np.ndarray:
+        return self.search(features)["score"]
