@@ -76,3 +76,18 @@ def test_raw_record_errors_through_preprocessor(fitted):
         det.features(parse_rows([bad], with_label=False))
     x = det.features(parse_rows([ROW], with_label=False))
     assert x.shape == (1, 121)
+
+
+def test_restarts_keep_the_lowest_training_q90():
+    rng = np.random.default_rng(0)
+    train, _ = synthetic(600, rng)
+    det = BiGANDetector(
+        model=BiGANConfig(n_features=8, latent_dim=2, learning_rate=1e-3, ema_decay=0.99),
+        train=TrainConfig(epochs=2, batch_size=50, seed=4, progress=False), restarts=2)
+    det.fit(train)
+    report = det.restarts_
+    assert [r["seed"] for r in report] == [4, 1004]
+    kept = [r for r in report if r["kept"]]
+    assert len(kept) == 1 and kept[0]["train_score_q90"] == min(r["train_score_q90"] for r in report)
+    assert np.quantile(det.decision_scores_, 0.9) == pytest.approx(kept[0]["train_score_q90"])
+    np.testing.assert_allclose(det.score_samples(train), det.decision_scores_, rtol=1e-5)

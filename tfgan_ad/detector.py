@@ -8,8 +8,11 @@ and how to score features.
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from pathlib import Path
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -50,18 +53,27 @@ class Detector:
             ``threshold_``, i.e. the false-alarm rate on normal data the
             threshold is set for (:func:`tfgan_ad.metrics.contamination_threshold`).
             It never looks at test data.
+        restarts: train this many GANs (seeds ``seed``, ``seed + 1000``, ...) and
+            keep the one whose training rows score lowest at their 90th
+            percentile: a GAN that failed to reconstruct a whole mode of its
+            own normal data shows it there. Uses training data only.
 
     Attributes (after ``fit``):
         threshold_: the score at or above which :meth:`predict` says 1.
         decision_scores_: scores of the training rows.
+        restarts_: one dict per restart (seed, training-score 90th percentile, kept).
     """
 
     default_model = BiGANConfig
 
     def __init__(self, preprocessor=None, model=None, train: TrainConfig | None = None,
-                 contamination: float = 0.01):
+                 contamination: float = 0.01, restarts: int = 1):
         if not 0.0 < contamination < 0.5:
             raise ValueError(f"contamination must be in (0, 0.5), got {contamination}")
+        if restarts < 1:
+            raise ValueError(f"restarts must be >= 1, got {restarts}")
+        self.restarts = restarts
+        self.restarts_: list[dict] = []
         self.preprocessor = preprocessor
         self.model_config = model or self.default_model()
         self.train_config = train or TrainConfig()
@@ -117,12 +129,37 @@ class Detector:
             inputs = X.as_inputs() if isinstance(X, KDDRecords) else X
             self.preprocessor.adapt(inputs)
         features = self.features(X)
-        self.gan = self._build_gan()
-        self.trainer = Trainer(self.gan, self.train_config)
-        self.trainer.fit(features)
-        self.decision_scores_ = self._scores_from_features(features)
+        best = None
+        self.restarts_ = []
+        for r in range(self.restarts):
+            cfg = self.train_config
+            if self.restarts > 1:
+                sub = lambda d: d and str(Path(d) / f"restart_{r}")  # noqa: E731
+                cfg = dataclasses.replace(cfg, seed=cfg.seed + 1000 * r,
+                                          checkpoint_dir=sub(cfg.checkpoint_dir),
+                                          log_dir=sub(cfg.log_dir))
+            keras.utils.set_random_seed(cfg.seed)  # initial weights follow the run seed
+            self._set_gan(self._build_gan())
+            self.trainer = Trainer(self.gan, cfg)
+            self.trainer.fit(features)
+            scores = self._scores_from_features(features)
+            q90 = float(np.quantile(scores, 0.9))
+            self.restarts_.append({"restart": r, "seed": cfg.seed, "train_score_q90": q90})
+            if best is None or q90 < best[0]:
+                best = (q90, self.gan, self.trainer, scores, r)
+        _, gan, self.trainer, self.decision_scores_, kept = best
+        self._set_gan(gan)
+        for rec in self.restarts_:
+            rec["kept"] = rec["restart"] == kept
         self.threshold_ = contamination_threshold(self.decision_scores_, self.contamination)
         return self
+
+    def _set_gan(self, gan):
+        """Install ``gan`` and drop compiled scorers bound to a previous one."""
+        self.gan = gan
+        for attr in ("_components_fn", "_search_fn"):
+            if hasattr(self, attr):
+                setattr(self, attr, None)
 
     def _build_gan(self):
         raise NotImplementedError
@@ -166,8 +203,8 @@ class BiGANDetector(Detector):
 
     def __init__(self, preprocessor=None, model: BiGANConfig | None = None,
                  train: TrainConfig | None = None, score: ScoreConfig | None = None,
-                 contamination: float = 0.01):
-        super().__init__(preprocessor, model, train, contamination)
+                 contamination: float = 0.01, restarts: int = 1):
+        super().__init__(preprocessor, model, train, contamination, restarts)
         self.score_config = score or ScoreConfig()
         self._components_fn = None
 
@@ -214,8 +251,9 @@ class AnoGANDetector(Detector):
 
     def __init__(self, preprocessor=None, model: GANConfig | None = None,
                  train: TrainConfig | None = None, search: AnoGANSearchConfig | None = None,
-                 contamination: float = 0.01, search_batch: int = 4096, search_seed: int = 0):
-        super().__init__(preprocessor, model, train, contamination)
+                 contamination: float = 0.01, search_batch: int = 4096, search_seed: int = 0,
+                 restarts: int = 1):
+        super().__init__(preprocessor, model, train, contamination, restarts)
         self.search_config = search or AnoGANSearchConfig()
         self.search_batch, self.search_seed = search_batch, search_seed
         self._search_fn = None

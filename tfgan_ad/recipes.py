@@ -24,11 +24,13 @@ class Recipe:
     train: TrainConfig = field(default_factory=TrainConfig)
     score: ScoreConfig = field(default_factory=ScoreConfig)
     contamination: float = 0.01
+    restarts: int = 1
 
     def to_dict(self) -> dict:
         return {"name": self.name, "description": self.description, "scaling": self.scaling,
                 "model": self.model.to_dict(), "train": self.train.to_dict(),
-                "score": self.score.to_dict(), "contamination": self.contamination}
+                "score": self.score.to_dict(), "contamination": self.contamination,
+                "restarts": self.restarts}
 
     def replace(self, **changes) -> "Recipe":
         return dataclasses.replace(self, **changes)
@@ -61,6 +63,13 @@ def stable() -> Recipe:
       at 10 epochs on three seeds, but 0.90-0.91 at 20 and 50 epochs, and was
       erratic at 5 (where the EMA, started from the initial weights, still
       carries ~14% of them);
+    * 3 restarts per run, keeping the one whose *training* rows score lowest at
+      their 90th percentile (``Detector(restarts=3)``). On validation data every
+      collapsed model (F1 < 0.5) had a training-score 90th percentile above 11,
+      every working one below 3.4: a GAN that fails to reconstruct a whole mode
+      of its own training data shows it there. The 10-epoch single-run version
+      of this recipe was run on the test splits first (kept in the results as
+      ``n_restarts`` 1) and varied from seed to seed;
     * ``contamination=0.02`` for the deployable threshold (98th percentile of
       training scores): on the validation sets the 99th percentile fell among
       rare attack types above all ``normal.`` traffic.
@@ -71,12 +80,14 @@ def stable() -> Recipe:
     """
     return Recipe(
         name="stable",
-        description="log1p+min-max features, Adam 1e-4, 10 epochs, threshold at the 98th "
-                    "training percentile; otherwise Table 6",
+        description="log1p+min-max features, Adam 1e-4, 10 epochs, best of 3 restarts by "
+                    "training-score q90, threshold at the 98th training percentile; "
+                    "otherwise Table 6",
         scaling="log_minmax",
         model=BiGANConfig(learning_rate=1e-4),
         train=TrainConfig(epochs=10),
         contamination=0.02,
+        restarts=3,
     )
 
 

@@ -73,7 +73,8 @@ def _evaluate(y, labels, test_scores, train_threshold, base: dict, verbose=True,
 
 
 def run_dir(recipe: Recipe, seed: int, epochs: int, workdir, tag: str = "") -> Path:
-    return Path(workdir) / f"bigan_{recipe.name}_{recipe.scaling}_s{seed}_e{epochs}{tag}"
+    restarts = f"_r{recipe.restarts}" if recipe.restarts > 1 else ""
+    return Path(workdir) / f"bigan_{recipe.name}_{recipe.scaling}_s{seed}_e{epochs}{restarts}{tag}"
 
 
 def train_detector(recipe: Recipe, split: KDDSplit, seed: int, epochs: int, workdir,
@@ -83,7 +84,8 @@ def train_detector(recipe: Recipe, split: KDDSplit, seed: int, epochs: int, work
     train = dataclasses.replace(recipe.train, epochs=epochs, seed=seed, progress=progress,
                                 checkpoint_dir=str(ckpt / "ckpt"), log_dir=str(ckpt / "tb"))
     det = BiGANDetector(KDDPreprocessor(recipe.scaling), model=recipe.model, train=train,
-                        score=recipe.score, contamination=recipe.contamination)
+                        score=recipe.score, contamination=recipe.contamination,
+                        restarts=recipe.restarts)
     t0 = time.time()
     det.fit(split.train)
     fit_s = time.time() - t0
@@ -106,7 +108,7 @@ def run_bigan(recipe: Recipe, seed: int, epochs: int, store: ResultStore, workdi
     """
     key = dict(experiment="kdd99", model="bigan", recipe=recipe.name, scaling=recipe.scaling,
                seed=seed, epochs=epochs, sigma_pair=recipe.score.sigma_pair,
-               alpha=recipe.score.alpha, eval_set=eval_set)
+               alpha=recipe.score.alpha, eval_set=eval_set, n_restarts=recipe.restarts)
     if all(store.has(**key, variant=v) for v in variants):
         print(f"skip (done): {key}")
         return []
@@ -128,6 +130,7 @@ def run_bigan(recipe: Recipe, seed: int, epochs: int, store: ResultStore, workdi
                 "anomaly_fraction_test": float(evaluation.is_anomaly.mean()),
                 "steps_per_second": det.trainer.steps_per_second,
                 "fit_seconds": fit_s, "final_losses": hist[-1] if hist else None,
+                "restart_report": det.restarts_,
                 "scores_finite": bool(np.all(np.isfinite(test_scores))),
                 "date": now(), "machine": machine()}
         recs = _evaluate(evaluation.is_anomaly, evaluation.labels, test_scores, thr, base,
@@ -174,7 +177,8 @@ def markdown(store: ResultStore) -> str:
             ("F1 (top 20%)", "test_top20", "f1"),
             ("F1 (train threshold)", "train_quantile", "f1"),
             ("flagged (top 20%)", "test_top20", "flagged_fraction")]
-    gan = [r for r in recs if r["model"] == "bigan" and r.get("eval_set", "test") == "test"]
+    gan = [{"n_restarts": 1, **r} for r in recs
+           if r["model"] == "bigan" and r.get("eval_set", "test") == "test"]
     base = [r for r in recs if r["recipe"] == "baseline"]
     n_train = sorted({r["n_train"] for r in recs})
     n_test = sorted({r["n_test"] for r in recs})
@@ -197,7 +201,8 @@ def markdown(store: ResultStore) -> str:
         "",
         "## BiGAN (EGBAD)",
         "",
-        summary_table(gan, ("recipe", "scaling", "epochs", "variant", "sigma_pair"), cols),
+        summary_table(gan, ("recipe", "scaling", "epochs", "n_restarts", "variant", "sigma_pair"),
+                      cols),
         "",
         "## Baselines (same splits, same seeds)",
         "",
