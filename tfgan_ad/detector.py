@@ -74,6 +74,7 @@ class Detector:
             raise ValueError(f"restarts must be >= 1, got {restarts}")
         self.restarts = restarts
         self.restarts_: list[dict] = []
+        self._compiled: dict = {}  # tf.functions bound to self.gan, by name
         self.preprocessor = preprocessor
         self.model_config = model or self.default_model()
         self.train_config = train or TrainConfig()
@@ -155,11 +156,9 @@ class Detector:
         return self
 
     def _set_gan(self, gan):
-        """Install ``gan`` and drop compiled scorers bound to a previous one."""
+        """Install ``gan`` and drop the compiled scorers bound to a previous one."""
         self.gan = gan
-        for attr in ("_components_fn", "_search_fn"):
-            if hasattr(self, attr):
-                setattr(self, attr, None)
+        self._compiled = {}
 
     def _build_gan(self):
         raise NotImplementedError
@@ -206,25 +205,25 @@ class BiGANDetector(Detector):
                  contamination: float = 0.01, restarts: int = 1):
         super().__init__(preprocessor, model, train, contamination, restarts)
         self.score_config = score or ScoreConfig()
-        self._components_fn = None
 
     def _build_gan(self):
         return BiGAN(self.model_config)
 
     def _components(self, features) -> dict:
         self._check_fitted()
-        if self._components_fn is None:
+        if "components" not in self._compiled:
             gan, cfg = self.gan, self.score_config
             shape = ([None, 28, 28, 1] if self.model_config.architecture == "mnist"
                      else [None, self.model_config.n_features])
-            self._components_fn = tf.function(
+            self._compiled["components"] = tf.function(
                 lambda x: egbad_components(gan.encoder, gan.generator, gan.discriminator, x,
                                            cfg.degree, cfg.sigma_pair),
                 input_signature=[tf.TensorSpec(shape, tf.float32)])
+        fn = self._compiled["components"]
         out = {}
         with self.gan.ema.averaged():
             for i in range(0, len(features), SCORE_BATCH):
-                part = self._components_fn(tf.constant(features[i:i + SCORE_BATCH]))
+                part = fn(tf.constant(features[i:i + SCORE_BATCH]))
                 for k, v in part.items():
                     out.setdefault(k, []).append(v.numpy())
         return {k: np.concatenate(v) for k, v in out.items()}
@@ -256,7 +255,6 @@ class AnoGANDetector(Detector):
         super().__init__(preprocessor, model, train, contamination, restarts)
         self.search_config = search or AnoGANSearchConfig()
         self.search_batch, self.search_seed = search_batch, search_seed
-        self._search_fn = None
 
     def _build_gan(self):
         return GAN(self.model_config)
@@ -264,13 +262,14 @@ class AnoGANDetector(Detector):
     def search(self, features) -> dict:
         """The full :func:`anogan_search` result per row, with the EMA weights."""
         self._check_fitted()
-        if self._search_fn is None:
-            self._search_fn = make_anogan_scorer(self.gan.generator, self.gan.discriminator,
-                                                 self.search_config, self.search_seed)
+        if "search" not in self._compiled:
+            self._compiled["search"] = make_anogan_scorer(
+                self.gan.generator, self.gan.discriminator, self.search_config, self.search_seed)
+        fn = self._compiled["search"]
         out = {}
         with self.gan.ema.averaged():
             for i in range(0, len(features), self.search_batch):
-                part = self._search_fn(tf.constant(features[i:i + self.search_batch]))
+                part = fn(tf.constant(features[i:i + self.search_batch]))
                 for k, v in part.items():
                     out.setdefault(k, []).append(v.numpy())
         return {k: np.concatenate(v) for k, v in out.items()}
