@@ -39,6 +39,10 @@ def _assertion_text(message: str) -> str:
     return " ".join(message.replace("[[", " ").split())[:600]
 
 
+def _subdir(directory, restart: int):
+    return directory and str(Path(directory) / f"restart_{restart}")
+
+
 class Detector:
     """The PyOD interface around a GAN: ``fit``, ``decision_function``, ``predict``.
 
@@ -135,10 +139,9 @@ class Detector:
         for r in range(self.restarts):
             cfg = self.train_config
             if self.restarts > 1:
-                sub = lambda d: d and str(Path(d) / f"restart_{r}")  # noqa: E731
                 cfg = dataclasses.replace(cfg, seed=cfg.seed + 1000 * r,
-                                          checkpoint_dir=sub(cfg.checkpoint_dir),
-                                          log_dir=sub(cfg.log_dir))
+                                          checkpoint_dir=_subdir(cfg.checkpoint_dir, r),
+                                          log_dir=_subdir(cfg.log_dir, r))
             keras.utils.set_random_seed(cfg.seed)  # initial weights follow the run seed
             self._set_gan(self._build_gan())
             self.trainer = Trainer(self.gan, cfg)
@@ -215,10 +218,13 @@ class BiGANDetector(Detector):
             gan, cfg = self.gan, self.score_config
             shape = ([None, 28, 28, 1] if self.model_config.architecture == "mnist"
                      else [None, self.model_config.n_features])
+
+            def components(x):
+                return egbad_components(gan.encoder, gan.generator, gan.discriminator, x,
+                                        cfg.degree, cfg.sigma_pair)
+
             self._compiled["components"] = tf.function(
-                lambda x: egbad_components(gan.encoder, gan.generator, gan.discriminator, x,
-                                           cfg.degree, cfg.sigma_pair),
-                input_signature=[tf.TensorSpec(shape, tf.float32)])
+                components, input_signature=[tf.TensorSpec(shape, tf.float32)])
         fn = self._compiled["components"]
         out = {}
         with self.gan.ema.averaged():

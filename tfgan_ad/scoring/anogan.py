@@ -117,5 +117,7 @@ def anogan_search(generator, discriminator, x, config: AnoGANSearchConfig = AnoG
 def make_anogan_scorer(generator, discriminator, config: AnoGANSearchConfig = AnoGANSearchConfig(),
                        seed: int = 0, jit_compile: bool = False):
     """A ``tf.function`` x [N, ...] → :func:`anogan_search` result, traced once per shape."""
-    return tf.function(lambda x: anogan_search(generator, discriminator, x, config, seed),
-                       jit_compile=jit_compile, reduce_retracing=True)
+    def search(x):
+        return anogan_search(generator, discriminator, x, config, seed)
+
+    return tf.function(search, jit_compile=jit_compile, reduce_retracing=True)
