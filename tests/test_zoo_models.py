@@ -53,3 +53,15 @@ def test_plain_tensorflow_process_matches_zoo(name, tmp_path):
     out = plain_tf_serving_default(model.directory, lines, tmp_path)
     assert out["imported_tfgan_ad"] is False
     np.testing.assert_allclose(out["score"], model.score(lines), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", KDD_MODELS)
+def test_saved_model_cli_lists_the_signatures(name):
+    import shutil
+    import subprocess
+    model_dir = zoo.verify(name)
+    show = subprocess.run([shutil.which("saved_model_cli"), "show", "--dir", str(model_dir),
+                           "--all"], capture_output=True, text=True, timeout=300)
+    assert show.returncode == 0, show.stderr[-2000:]
+    for sig in ("serving_default", "score_records", "score_features"):
+        assert f"signature_def['{sig}']" in show.stdout
