@@ -219,3 +219,22 @@ def write_markdown(store: ResultStore, json_path: str | Path):
     path = Path(json_path).with_suffix(".md")
     path.write_text(markdown(store))
     print(f"wrote {path}")
+
+
+def q90_evidence(workdir: str | Path) -> str:
+    """Markdown: training-score 90th percentile beside validation F1 for every validation run.
+
+    Read from the score files the validation runs saved in ``workdir``; this is the
+    evidence behind the restart rule of :class:`tfgan_ad.detector.Detector`.
+    """
+    lines = ["| run | F1 val (top 20%, σ) | training-score q90 (σ) |", "|---|---|---|"]
+    for d in sorted(Path(workdir).glob("bigan_*_val")):
+        f = d / "scores_sigma.npz"
+        if not f.exists():
+            continue
+        with np.load(f) as z:
+            y = (z["eval_labels"] == "normal.").astype(int)
+            f1 = metrics.prf_top_fraction(y, z["eval_scores"], 0.2)["f1"]
+            q90 = float(np.quantile(z["train_scores"], 0.9))
+        lines.append(f"| {d.name} | {f1:.4f} | {q90:.3f} |")
+    return "\n".join(lines)
