@@ -83,3 +83,23 @@ def test_anogan_detector_separates_easy_anomalies():
     assert metrics.roc_auc(y, det.decision_function(x)) > 0.8
     with pytest.raises(ValueError, match=r"shape \(N, 8\)"):
         det.predict(np.zeros((2, 9), np.float32))
+
+
+def test_anogan_exports_with_the_search_in_the_graph(tmp_path, kdd_records):
+    from tfgan_ad.data.kdd99 import paper_split
+    from tfgan_ad.detector import AnoGANDetector
+    from tfgan_ad.export import export_saved_model
+    from tfgan_ad.preprocessing import KDDPreprocessor
+    tf.keras.utils.set_random_seed(0)
+    split = paper_split(kdd_records, 0)
+    det = AnoGANDetector(KDDPreprocessor("log_minmax"),
+                         train=TrainConfig(epochs=1, progress=False),
+                         search=AnoGANSearchConfig(steps=20, boundaries=(10, 15)))
+    det.fit(split.train.take(np.arange(1000)))
+    path = export_saved_model(det, tmp_path, 1, {"model": "anogan test"})
+    loaded = tf.saved_model.load(str(path))
+    test = split.test.take(np.arange(30))
+    out = loaded.signatures["score_records"](
+        continuous=tf.constant(test.continuous.astype(np.float32)),
+        categorical=tf.constant(test.categorical))
+    np.testing.assert_allclose(out["score"].numpy(), det.score_samples(test), rtol=1e-4)

@@ -18,8 +18,8 @@ import tensorflow as tf
 
 from tfgan_ad.data.kdd99 import KDDRecords
 from tfgan_ad.metrics import contamination_threshold
-from tfgan_ad.scoring.anogan import AnoGANSearchConfig, make_anogan_scorer
-from tfgan_ad.scoring.egbad import ScoreConfig, combine, egbad_components
+from tfgan_ad.scoring.anogan import AnoGANSearchConfig, anogan_search, make_anogan_scorer
+from tfgan_ad.scoring.egbad import ScoreConfig, combine, egbad_components, egbad_score
 from tfgan_ad.training.bigan import BiGAN, BiGANConfig
 from tfgan_ad.training.gan import GAN, GANConfig
 from tfgan_ad.training.trainer import Trainer, TrainConfig
@@ -169,6 +169,21 @@ class Detector:
     def _scores_from_features(self, features) -> np.ndarray:
         raise NotImplementedError
 
+    # -- export (tfgan_ad.export) -------------------------------------------------------------
+    @property
+    def feature_shape(self) -> tuple:
+        if self.model_config.architecture == "mnist":
+            return (28, 28, 1)
+        return (self.model_config.n_features,)
+
+    def networks(self) -> dict:
+        """The Keras networks :meth:`graph_score` reads."""
+        raise NotImplementedError
+
+    def graph_score(self, features):
+        """Scores of a feature batch as pure TensorFlow (traced into exported graphs)."""
+        raise NotImplementedError
+
     # -- scoring ----------------------------------------------------------------------------
     def _check_fitted(self):
         if self.gan is None:
@@ -234,6 +249,14 @@ class BiGANDetector(Detector):
                     out.setdefault(k, []).append(v.numpy())
         return {k: np.concatenate(v) for k, v in out.items()}
 
+    def networks(self) -> dict:
+        g = self.gan
+        return {"encoder": g.encoder, "generator": g.generator, "discriminator": g.discriminator}
+
+    def graph_score(self, features):
+        g = self.gan
+        return egbad_score(g.encoder, g.generator, g.discriminator, features, self.score_config)
+
     def score_components(self, X) -> dict:
         """``{"l_g", "l_d_sigma", "l_d_fm"}`` per row, with the EMA weights."""
         return self._components(self.features(X))
@@ -282,3 +305,10 @@ class AnoGANDetector(Detector):
 
     def _scores_from_features(self, features) -> np.ndarray:
         return self.search(features)["score"]
+
+    def networks(self) -> dict:
+        return {"generator": self.gan.generator, "discriminator": self.gan.discriminator}
+
+    def graph_score(self, features):
+        return anogan_search(self.gan.generator, self.gan.discriminator, features,
+                             self.search_config, self.search_seed)["score"]

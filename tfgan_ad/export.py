@@ -1,4 +1,4 @@
-"""Export a fitted detector as a self-contained SavedModel for TF Serving.
+"""Export a fitted detector (EGBAD or AnoGAN) as a self-contained SavedModel for TF Serving.
 
 The exported graph is the whole one-way path: raw record → preprocessing (the
 fitted layer, constants inside) → EMA networks → score → fixed threshold →
@@ -10,7 +10,11 @@ decision. Signatures:
 * ``score_records``: ``continuous`` float32 [N, 34], ``categorical`` string
   [N, 7] → same outputs.
 * ``score_features``: ``features`` float32 [N, 121] (already preprocessed) →
-  same outputs.
+  same outputs. A detector without a KDD preprocessor exports this one only,
+  as ``serving_default`` too.
+
+The score is the detector's own :meth:`graph_score`: the EGBAD formula, or for
+AnoGAN the whole latent search (a ``tf.while_loop``) inside the graph.
 
 Bad input fails the request with an InvalidArgument error that names the
 problem (wrong field count, a field that is not a number, an unknown category,
@@ -28,7 +32,7 @@ from pathlib import Path
 import tensorflow as tf
 
 from tfgan_ad.data.kdd99 import CATEGORICAL_COLUMNS, COLUMNS, CONTINUOUS_COLUMNS
-from tfgan_ad.scoring.egbad import ScoreConfig, egbad_score
+from tfgan_ad.preprocessing import KDDPreprocessor
 
 _CONT_IDX = [COLUMNS.index(c) for c in CONTINUOUS_COLUMNS]
 _CAT_IDX = [COLUMNS.index(c) for c in CATEGORICAL_COLUMNS]
@@ -53,39 +57,54 @@ def split_csv_lines(lines):
 
 
 class ExportedDetector(tf.Module):
-    """The serving graph of a fitted EGBAD detector (see module docstring)."""
+    """The serving graph of a fitted detector (see module docstring).
 
-    def __init__(self, preprocessor, encoder, generator, discriminator, score: ScoreConfig,
-                 threshold: float):
+    Args:
+        preprocessor: the fitted preprocessing layer, or None (features in).
+        networks: name → Keras network, everything ``score_fn`` reads.
+        score_fn: features → scores, a pure TensorFlow function of ``networks``.
+        threshold: the detector's ``threshold_``.
+        feature_shape: shape of one feature row (``(121,)`` for KDD99).
+    """
+
+    def __init__(self, preprocessor, networks: dict, score_fn, threshold: float,
+                 feature_shape: tuple):
         super().__init__(name="tfgan_ad_detector")
         self.preprocessor = preprocessor
-        self.encoder, self.generator, self.discriminator = encoder, generator, discriminator
-        self.score_config = score
+        self.networks = dict(networks)
+        self._score_fn = score_fn
         self.threshold = tf.Variable(threshold, dtype=tf.float32, trainable=False,
                                      name="threshold")
         # Track the backing tf.Variables themselves, not only through the Keras 3
         # layers: otherwise TF1-style loaders (TF Serving, saved_model_cli run)
         # fail with "Could not find variable" (keras-team/keras#19274).
-        self.backing_variables = [
-            getattr(v, "value", v) for net in (encoder, generator, discriminator)
-            for v in net.weights]
-        n = encoder.n_features
+        self.backing_variables = [getattr(v, "value", v) for net in self.networks.values()
+                                  for v in net.weights]
         self.score_features = tf.function(
-            self._from_features, input_signature=[tf.TensorSpec([None, n], tf.float32,
-                                                                name="features")])
-        self.score_records = tf.function(
-            self._from_records,
-            input_signature=[tf.TensorSpec([None, len(CONTINUOUS_COLUMNS)], tf.float32,
-                                           name="continuous"),
-                             tf.TensorSpec([None, len(CATEGORICAL_COLUMNS)], tf.string,
-                                           name="categorical")])
-        self.serve = tf.function(
-            self._from_lines, input_signature=[tf.TensorSpec([None], tf.string, name="records")])
+            self._from_features,
+            input_signature=[tf.TensorSpec([None, *feature_shape], tf.float32,
+                                           name="features")])
+        if isinstance(preprocessor, KDDPreprocessor):
+            self.score_records = tf.function(
+                self._from_records,
+                input_signature=[tf.TensorSpec([None, len(CONTINUOUS_COLUMNS)], tf.float32,
+                                               name="continuous"),
+                                 tf.TensorSpec([None, len(CATEGORICAL_COLUMNS)], tf.string,
+                                               name="categorical")])
+            self.serve = tf.function(
+                self._from_lines,
+                input_signature=[tf.TensorSpec([None], tf.string, name="records")])
+
+    def signature_map(self) -> dict:
+        """Signature name → tf.function, for ``tf.saved_model.save``."""
+        if not hasattr(self, "serve"):
+            return {"serving_default": self.score_features, "score_features": self.score_features}
+        return {"serving_default": self.serve, "score_records": self.score_records,
+                "score_features": self.score_features}
 
     def _from_features(self, features):
         features = tf.debugging.assert_all_finite(features, "features contain NaN or infinite")
-        score = egbad_score(self.encoder, self.generator, self.discriminator, features,
-                            self.score_config)
+        score = self._score_fn(features)
         return {"score": score,
                 "is_anomaly": tf.cast(score >= self.threshold, tf.int32)}
 
@@ -111,20 +130,16 @@ def export_saved_model(detector, base_dir: str | Path, version: int, metadata: d
         raise FileExistsError(f"{target} exists; pick a new version number (never overwritten)")
     gan = detector.gan
     with gan.ema.averaged():
-        module = ExportedDetector(detector.preprocessor, gan.encoder, gan.generator,
-                                  gan.discriminator, detector.score_config,
-                                  detector.threshold_)
+        module = ExportedDetector(detector.preprocessor, detector.networks(),
+                                  detector.graph_score, detector.threshold_,
+                                  detector.feature_shape)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{version}."))
         try:
             card = tmp / "model_card.json"
             card.write_text(json.dumps(metadata, indent=1, sort_keys=True) + "\n")
             module.model_card = tf.saved_model.Asset(str(card))
-            tf.saved_model.save(
-                module, str(tmp / "model"),
-                signatures={"serving_default": module.serve,
-                            "score_records": module.score_records,
-                            "score_features": module.score_features})
+            tf.saved_model.save(module, str(tmp / "model"), signatures=module.signature_map())
             (tmp / "model").rename(target)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)

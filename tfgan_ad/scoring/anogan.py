@@ -9,11 +9,15 @@ and 400, λ = 0.1, α = 0.9.
 
 Every sample has its own z, and nothing couples the samples: the loss is a
 sum of per-sample terms (so each z gets exactly its own gradient), Adam is
-elementwise, the networks run in inference mode, and each sample's starting z
-is drawn from a stateless generator seeded by (seed, a fingerprint of the
-sample's bytes). A sample therefore gets the same result alone or in any
-batch, and the same result every run with the same seed. The whole search of
-a batch is one ``tf.while_loop`` inside one ``tf.function``.
+elementwise, and the networks run in inference mode. All samples start from
+the same truncated-normal draw z₀ (a stateless function of ``seed``) and then
+follow their own paths. A start drawn per sample would have to be keyed to the
+sample's content (a position in the batch would break batch independence), and
+a content hash flips with the last bit of a feature, so the exported graph and
+Python, whose preprocessing can differ in the last bit, would start from
+different points. With a shared z₀ a sample gets the same result alone or in
+any batch, in Python or in the exported graph, every run with the same seed.
+The whole search of a batch is one ``tf.while_loop`` inside one ``tf.function``.
 """
 
 from __future__ import annotations
@@ -59,12 +63,10 @@ def _norm(v, degree):
 
 
 def initial_latent(x, latent_dim: int, seed: int):
-    """Truncated-normal z per sample, seeded by (seed, fingerprint of the sample)."""
-    flat = tf.reshape(tf.cast(x, tf.float32), [tf.shape(x)[0], -1])
-    fp = tf.bitcast(tf.fingerprint(flat), tf.int64)  # [N]
-    seeds = tf.stack([tf.fill(tf.shape(fp), tf.constant(seed, tf.int64)), fp], axis=1)
-    return tf.map_fn(lambda s: tf.random.stateless_truncated_normal([latent_dim], seed=s),
-                     seeds, fn_output_signature=tf.float32)
+    """The starting codes: one truncated-normal draw z₀ from ``seed``, repeated per sample."""
+    z0 = tf.random.stateless_truncated_normal([1, latent_dim],
+                                              seed=tf.constant([seed, 0], tf.int64))
+    return tf.repeat(z0, tf.shape(x)[0], axis=0)
 
 
 def _parts(generator, discriminator, x, z, config):
