@@ -10,7 +10,6 @@ finished experiment run is reused rather than retrained.
 
 import json
 import shutil
-from pathlib import Path
 
 import numpy as np
 from absl import app, flags

@@ -35,13 +35,11 @@ def _open_text(path: str):
 
 
 def _batches(f, size: int):
-    batch, first = [], 1
+    batch = []
     for i, line in enumerate(f, start=1):
         line = line.rstrip("\r\n")
         if not line:
             continue
-        if not batch:
-            first = i
         batch.append((i, line))
         if len(batch) == size:
             yield batch

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 
 import tensorflow as tf
 
-VARIANTS = ("sigma", "fm")
+from tfgan_ad.scoring.egbad import VARIANTS
+from tfgan_ad.scoring.norms import row_norm
 
 
 @dataclass(frozen=True)
@@ -50,16 +51,11 @@ class AnoGANSearchConfig:
             raise ValueError("need one more learning rate than boundaries")
         if self.steps < 1:
             raise ValueError(f"steps must be >= 1, got {self.steps}")
+        if self.degree not in (1, 2):
+            raise ValueError(f"norm degree must be 1 or 2, got {self.degree}")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
-
-
-def _norm(v, degree):
-    v = tf.reshape(v, [tf.shape(v)[0], -1])
-    if degree == 1:
-        return tf.reduce_sum(tf.abs(v), axis=1)
-    return tf.sqrt(tf.reduce_sum(tf.square(v), axis=1))
 
 
 def initial_latent(x, latent_dim: int, seed: int):
@@ -71,14 +67,14 @@ def initial_latent(x, latent_dim: int, seed: int):
 
 def _parts(generator, discriminator, x, z, config):
     x_gen = generator(z, training=False)
-    l_g = _norm(x - x_gen, config.degree)
+    l_g = row_norm(x - x_gen, config.degree)
     logit_fake, feat_fake = discriminator(x_gen, training=False)
     if config.variant == "sigma":
         logit = tf.reshape(logit_fake, [-1])
         l_d = tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.ones_like(logit), logits=logit)
     else:
         _, feat_real = discriminator(x, training=False)
-        l_d = _norm(feat_real - feat_fake, config.degree)
+        l_d = row_norm(feat_real - feat_fake, config.degree)
     return l_g, l_d
 
 

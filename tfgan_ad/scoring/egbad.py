@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import tensorflow as tf
 
+from tfgan_ad.scoring.norms import row_norm
+
 VARIANTS = ("sigma", "fm")
 SIGMA_PAIRS = ("paper", "official")
 
@@ -45,13 +47,6 @@ class ScoreConfig:
         return dataclasses.asdict(self)
 
 
-def _norm(v, degree: int):
-    v = tf.reshape(v, [tf.shape(v)[0], -1])
-    if degree == 1:
-        return tf.reduce_sum(tf.abs(v), axis=1)
-    return tf.sqrt(tf.reduce_sum(tf.square(v), axis=1))
-
-
 def egbad_components(encoder, generator, discriminator, x, degree: int = 1,
                      sigma_pair: str = "paper"):
     """``{"l_g", "l_d_sigma", "l_d_fm"}``, each shape (N,), from one forward pass."""
@@ -63,10 +58,10 @@ def egbad_components(encoder, generator, discriminator, x, degree: int = 1,
     logit = logit_enc if sigma_pair == "paper" else logit_rec
     logit = tf.cast(tf.reshape(logit, [-1]), tf.float32)
     return {
-        "l_g": _norm(tf.cast(x - x_rec, tf.float32), degree),
+        "l_g": row_norm(tf.cast(x - x_rec, tf.float32), degree),
         "l_d_sigma": tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.ones_like(logit),
                                                              logits=logit),
-        "l_d_fm": _norm(tf.cast(feat_enc - feat_rec, tf.float32), degree),
+        "l_d_fm": row_norm(tf.cast(feat_enc - feat_rec, tf.float32), degree),
     }
 
 
