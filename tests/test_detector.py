@@ -91,3 +91,17 @@ def test_restarts_keep_the_lowest_training_q90():
     assert len(kept) == 1 and kept[0]["train_score_q90"] == min(r["train_score_q90"] for r in report)
     assert np.quantile(det.decision_scores_, 0.9) == pytest.approx(kept[0]["train_score_q90"])
     np.testing.assert_allclose(det.score_samples(train), det.decision_scores_, rtol=1e-5)
+
+
+def test_for_kdd99_builds_the_named_recipes():
+    from tfgan_ad import recipes
+    stable = BiGANDetector.for_kdd99()
+    r = recipes.get("stable")
+    assert stable.preprocessor.scaling == r.scaling == "log_minmax"
+    assert stable.model_config == r.model and stable.restarts == r.restarts == 3
+    assert stable.contamination == r.contamination and stable.train_config.epochs == 10
+    faithful = BiGANDetector.for_kdd99("faithful", scaling="minmax")
+    assert faithful.preprocessor.scaling == "minmax"
+    assert faithful.model_config.learning_rate == 1e-5 and faithful.train_config.epochs == 50
+    with pytest.raises(ValueError, match="unknown recipe"):
+        BiGANDetector.for_kdd99("best")

@@ -224,6 +224,19 @@ class BiGANDetector(Detector):
         super().__init__(preprocessor, model, train, contamination, restarts)
         self.score_config = score or ScoreConfig()
 
+    @classmethod
+    def for_kdd99(cls, recipe: str = "stable", **recipe_kwargs) -> "BiGANDetector":
+        """A KDD99 detector (raw records in) built from a named recipe.
+
+        ``"stable"`` is the library default; ``for_kdd99("faithful", scaling="none")``
+        is the EGBAD paper's code as published (see :mod:`tfgan_ad.recipes`).
+        """
+        from tfgan_ad import recipes
+        from tfgan_ad.preprocessing import KDDPreprocessor
+        r = recipes.get(recipe, **recipe_kwargs)
+        return cls(KDDPreprocessor(r.scaling), model=r.model, train=r.train, score=r.score,
+                   contamination=r.contamination, restarts=r.restarts)
+
     def _build_gan(self):
         return BiGAN(self.model_config)
 
