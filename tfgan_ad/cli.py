@@ -53,7 +53,7 @@ def cmd_score(args) -> int:
     import tensorflow as tf
 
     from tfgan_ad import zoo
-    from tfgan_ad.detector import _assertion_text
+    from tfgan_ad.errors import assertion_text
     model = zoo.load(args.model)
     serve = model.signature()
     out = open(args.output, "w") if args.output else sys.stdout
@@ -74,7 +74,7 @@ def cmd_score(args) -> int:
                         results.append(([n], serve(records=tf.constant([s]))))
                     except tf.errors.InvalidArgumentError as err:
                         n_bad += 1
-                        print(f"line {n}: {_assertion_text(err.message)}", file=sys.stderr)
+                        print(f"line {n}: {assertion_text(err.message)}", file=sys.stderr)
             for ns, res in results:
                 scores, flags = res["score"].numpy(), res["is_anomaly"].numpy()
                 out.write("".join(f"{n},{s:.6g},{int(a)}\n" for n, s, a in zip(ns, scores, flags)))

@@ -9,7 +9,6 @@ and how to score features.
 from __future__ import annotations
 
 import dataclasses
-import re
 from pathlib import Path
 
 import keras
@@ -17,6 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_ad.data.kdd99 import KDDRecords
+from tfgan_ad.errors import assertion_text
 from tfgan_ad.metrics import contamination_threshold
 from tfgan_ad.scoring.anogan import AnoGANSearchConfig, anogan_search, make_anogan_scorer
 from tfgan_ad.scoring.egbad import ScoreConfig, combine, egbad_components, egbad_score
@@ -25,18 +25,6 @@ from tfgan_ad.training.gan import GAN, GANConfig
 from tfgan_ad.training.trainer import Trainer, TrainConfig
 
 SCORE_BATCH = 16384
-
-
-def _assertion_text(message: str) -> str:
-    """The in-graph assertion's own words out of TensorFlow's and Keras' wrapping."""
-    if "\x1b[1m" in message:  # Keras wraps the original message in bold
-        message = message.split("\x1b[1m", 1)[1].split("\x1b[0m", 1)[0]
-    for marker in ("Summarized data:", "assertion failed:"):
-        if marker in message:
-            message = message.split(marker, 1)[1]
-    message = re.sub(r"b(['\"])(.*?)\1", r"\2", message)
-    message = re.sub(r"\{\{function_node [^}]*\}\}|\[Op:\w+\]( name:)?", "", message)
-    return " ".join(message.replace("[[", " ").split())[:600]
 
 
 def _subdir(directory, restart: int):
@@ -101,7 +89,7 @@ class Detector:
                 parts = [self.preprocessor({k: v[i:i + SCORE_BATCH] for k, v in X.items()})
                          for i in range(0, n, SCORE_BATCH)]
             except tf.errors.InvalidArgumentError as err:
-                raise ValueError(f"bad records: {_assertion_text(err.message)}") from None
+                raise ValueError(f"bad records: {assertion_text(err.message)}") from None
             return np.concatenate([p.numpy() for p in parts])
         return self._check_features(X)
 

@@ -16,7 +16,6 @@ SHA-256 of every file, and the model card) and its artifacts in
 from __future__ import annotations
 
 import builtins
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -24,7 +23,9 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from tfgan_ad.data.datadir import sha256_of
 from tfgan_ad.data.kdd99 import KDDRecords
+from tfgan_ad.errors import assertion_text
 
 BATCH = 65536
 
@@ -51,13 +52,14 @@ def registry(name: str) -> dict:
     return json.loads(path.read_text())
 
 
+def _files(directory: Path) -> builtins.list[str]:
+    return sorted(p.relative_to(directory).as_posix() for p in directory.rglob("*")
+                  if p.is_file())
+
+
 def file_hashes(directory: Path) -> dict:
     """``{relative path: sha256}`` of every file under ``directory``."""
-    out = {}
-    for p in sorted(directory.rglob("*")):
-        if p.is_file():
-            out[p.relative_to(directory).as_posix()] = hashlib.sha256(p.read_bytes()).hexdigest()
-    return out
+    return {rel: sha256_of(directory / rel) for rel in _files(directory)}
 
 
 def verify(name: str) -> Path:
@@ -71,11 +73,11 @@ def verify(name: str) -> Path:
         path = directory / rel
         if not path.is_file():
             raise ZooError(f"{name}: artifact file missing: {path}")
-        got = hashlib.sha256(path.read_bytes()).hexdigest()
+        got = sha256_of(path)
         if got != sha:
             raise ZooError(f"{name}: {path} is corrupt or altered (SHA-256 {got}, registry "
                            f"says {sha}); refusing to load it")
-    extra = set(file_hashes(directory)) - set(expected)
+    extra = set(_files(directory)) - set(expected)
     if extra:
         raise ZooError(f"{name}: files not in the registry: {sorted(extra)} in {directory}")
     return directory
@@ -129,9 +131,8 @@ class ZooModel:
             try:
                 parts.append(call(slice(i, i + BATCH)))
             except tf.errors.InvalidArgumentError as err:
-                from tfgan_ad.detector import _assertion_text
                 raise ValueError(f"bad records in rows {i}..{min(i + BATCH, n) - 1}: "
-                                 f"{_assertion_text(err.message)}") from None
+                                 f"{assertion_text(err.message)}") from None
         return {k: np.concatenate([p[k].numpy() for p in parts]) for k in parts[0]}
 
     def score(self, x) -> np.ndarray:

@@ -1,0 +1,15 @@
+"""Turning TensorFlow's in-graph error messages into one readable line."""
+
+import re
+
+
+def assertion_text(message: str) -> str:
+    """The in-graph assertion's own words out of TensorFlow's and Keras' wrapping."""
+    if "\x1b[1m" in message:  # Keras wraps the original message in bold
+        message = message.split("\x1b[1m", 1)[1].split("\x1b[0m", 1)[0]
+    for marker in ("Summarized data:", "assertion failed:"):
+        if marker in message:
+            message = message.split(marker, 1)[1]
+    message = re.sub(r"b(['\"])(.*?)\1", r"\2", message)
+    message = re.sub(r"\{\{function_node [^}]*\}\}|\[Op:\w+\]( name:)?", "", message)
+    return " ".join(message.replace("[[", " ").split())[:600]
