@@ -21,6 +21,8 @@ setup(
         "gpu": ["tensorflow[and-cuda]>=2.16"],
         "tf": ["tensorflow>=2.16"],
         "test": ["pytest>=7"],
+        # experiments/ and benchmarks/ draw their figures with it
+        "experiments": ["matplotlib>=3.7"],
     },
     entry_points={"console_scripts": ["tfgan-ad=tfgan_ad.cli:main"]},
 )

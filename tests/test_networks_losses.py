@@ -106,3 +106,18 @@ def test_ema_arithmetic_and_swap():
     np.testing.assert_allclose(w.numpy(), [5.0, 0.0])
     with pytest.raises(ValueError):
         EMA([w], decay=1.0)
+
+
+def test_ema_warmup_ramps_decay_like_num_updates():
+    w = tf.Variable([0.0])
+    ema = EMA([w], decay=0.999, warmup=True)
+    w.assign([10.0])
+    ema.update()  # decay min(0.999, 1/10) = 0.1: 0.1*0 + 0.9*10 = 9
+    np.testing.assert_allclose(ema.shadows[0].numpy(), [9.0], rtol=1e-6)
+    ema.update()  # decay 2/11: 2/11*9 + 9/11*10
+    np.testing.assert_allclose(ema.shadows[0].numpy(), [2 / 11 * 9 + 9 / 11 * 10], rtol=1e-6)
+    for _ in range(20000):  # the ramp ends at the configured decay
+        ema.updates.assign_add(1)
+    ema.update()
+    np.testing.assert_allclose(ema.shadows[0].numpy(),
+                               [0.999 * (2 / 11 * 9 + 9 / 11 * 10) + 0.001 * 10], rtol=1e-6)

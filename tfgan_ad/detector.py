@@ -49,22 +49,30 @@ class Detector:
             keep the one whose training rows score lowest at their 90th
             percentile: a GAN that failed to reconstruct a whole mode of its
             own normal data shows it there. Uses training data only.
+        threshold_sample: score only this many training rows (a seeded random
+            subset, drawn once per fit) for ``threshold_`` and the restart rule;
+            ``None`` scores them all. For scorers as slow as AnoGAN's search.
 
     Attributes (after ``fit``):
         threshold_: the score at or above which :meth:`predict` says 1.
-        decision_scores_: scores of the training rows.
+        decision_scores_: scores of the training rows (of the sampled ones, with
+            ``threshold_sample``).
         restarts_: one dict per restart (seed, training-score 90th percentile, kept).
     """
 
     default_model = BiGANConfig
 
     def __init__(self, preprocessor=None, model=None, train: TrainConfig | None = None,
-                 contamination: float = 0.01, restarts: int = 1):
+                 contamination: float = 0.01, restarts: int = 1,
+                 threshold_sample: int | None = None):
         if not 0.0 < contamination < 0.5:
             raise ValueError(f"contamination must be in (0, 0.5), got {contamination}")
         if restarts < 1:
             raise ValueError(f"restarts must be >= 1, got {restarts}")
+        if threshold_sample is not None and threshold_sample < 1:
+            raise ValueError(f"threshold_sample must be >= 1 or None, got {threshold_sample}")
         self.restarts = restarts
+        self.threshold_sample = threshold_sample
         self.restarts_: list[dict] = []
         self._compiled: dict = {}  # tf.functions bound to self.gan, by name
         self.preprocessor = preprocessor
@@ -122,6 +130,11 @@ class Detector:
             inputs = X.as_inputs() if isinstance(X, KDDRecords) else X
             self.preprocessor.adapt(inputs)
         features = self.features(X)
+        scored = features
+        if self.threshold_sample is not None and len(features) > self.threshold_sample:
+            rng = np.random.default_rng([self.train_config.seed, 7])
+            scored = features[np.sort(rng.choice(len(features), self.threshold_sample,
+                                                 replace=False))]
         best = None
         self.restarts_ = []
         for r in range(self.restarts):
@@ -134,7 +147,7 @@ class Detector:
             self._set_gan(self._build_gan())
             self.trainer = Trainer(self.gan, cfg)
             self.trainer.fit(features)
-            scores = self._scores_from_features(features)
+            scores = self._scores_from_features(scored)
             q90 = float(np.quantile(scores, 0.9))
             self.restarts_.append({"restart": r, "seed": cfg.seed, "train_score_q90": q90})
             if best is None or q90 < best[0]:
@@ -208,8 +221,9 @@ class BiGANDetector(Detector):
 
     def __init__(self, preprocessor=None, model: BiGANConfig | None = None,
                  train: TrainConfig | None = None, score: ScoreConfig | None = None,
-                 contamination: float = 0.01, restarts: int = 1):
-        super().__init__(preprocessor, model, train, contamination, restarts)
+                 contamination: float = 0.01, restarts: int = 1,
+                 threshold_sample: int | None = None):
+        super().__init__(preprocessor, model, train, contamination, restarts, threshold_sample)
         self.score_config = score or ScoreConfig()
 
     @classmethod
@@ -281,8 +295,8 @@ class AnoGANDetector(Detector):
     def __init__(self, preprocessor=None, model: GANConfig | None = None,
                  train: TrainConfig | None = None, search: AnoGANSearchConfig | None = None,
                  contamination: float = 0.01, search_batch: int = 4096, search_seed: int = 0,
-                 restarts: int = 1):
-        super().__init__(preprocessor, model, train, contamination, restarts)
+                 restarts: int = 1, threshold_sample: int | None = None):
+        super().__init__(preprocessor, model, train, contamination, restarts, threshold_sample)
         self.search_config = search or AnoGANSearchConfig()
         self.search_batch, self.search_seed = search_batch, search_seed
 

@@ -10,8 +10,12 @@ decision. Signatures:
 * ``score_records``: ``continuous`` float32 [N, 34], ``categorical`` string
   [N, 7] → same outputs.
 * ``score_features``: ``features`` float32 [N, 121] (already preprocessed) →
-  same outputs. A detector without a KDD preprocessor exports this one only,
-  as ``serving_default`` too.
+  same outputs. A feature-vector detector without a KDD preprocessor exports
+  this one only, as ``serving_default`` too.
+* Image (MNIST) detectors: ``serving_default`` = ``score_pixels``, ``pixels``
+  uint8 [N, 28, 28], raw 0-255 grey levels (scaled to [-1, 1] in the graph,
+  as for training); ``score_features`` takes images already in [-1, 1],
+  float32 [N, 28, 28, 1].
 
 The score is the detector's own :meth:`graph_score`: the EGBAD formula, or for
 AnoGAN the whole latent search (a ``tf.while_loop``) inside the graph.
@@ -34,6 +38,7 @@ import tensorflow as tf
 from tfgan_ad.data.kdd99 import CATEGORICAL_COLUMNS, COLUMNS, CONTINUOUS_COLUMNS
 from tfgan_ad.preprocessing import KDDPreprocessor
 
+IMAGE_SHAPE = (28, 28, 1)
 _CONT_IDX = [COLUMNS.index(c) for c in CONTINUOUS_COLUMNS]
 _CAT_IDX = [COLUMNS.index(c) for c in CATEGORICAL_COLUMNS]
 
@@ -71,14 +76,14 @@ class ExportedDetector(tf.Module):
                  feature_shape: tuple):
         super().__init__(name="tfgan_ad_detector")
         self.preprocessor = preprocessor
-        self.networks = dict(networks)
         self._score_fn = score_fn
         self.threshold = tf.Variable(threshold, dtype=tf.float32, trainable=False,
                                      name="threshold")
-        # Track the backing tf.Variables themselves, not only through the Keras 3
-        # layers: otherwise TF1-style loaders (TF Serving, saved_model_cli run)
-        # fail with "Could not find variable" (keras-team/keras#19274).
-        self.backing_variables = [getattr(v, "value", v) for net in self.networks.values()
+        # Track the networks' backing tf.Variables, and only them: tracked through
+        # the Keras 3 layers alone, TF1-style loaders (TF Serving, saved_model_cli
+        # run) fail with "Could not find variable" (keras-team/keras#19274), and
+        # tracking both writes every weight twice. ``score_fn`` reaches the layers.
+        self.backing_variables = [getattr(v, "value", v) for net in networks.values()
                                   for v in net.weights]
         self.score_features = tf.function(
             self._from_features,
@@ -95,8 +100,16 @@ class ExportedDetector(tf.Module):
                 self._from_lines,
                 input_signature=[tf.TensorSpec([None], tf.string, name="records")])
 
+        elif tuple(feature_shape) == IMAGE_SHAPE:
+            self.score_pixels = tf.function(
+                self._from_pixels,
+                input_signature=[tf.TensorSpec([None, *IMAGE_SHAPE[:2]], tf.uint8, name="pixels")])
+
     def signature_map(self) -> dict:
         """Signature name → tf.function, for ``tf.saved_model.save``."""
+        if hasattr(self, "score_pixels"):
+            return {"serving_default": self.score_pixels, "score_pixels": self.score_pixels,
+                    "score_features": self.score_features}
         if not hasattr(self, "serve"):
             return {"serving_default": self.score_features, "score_features": self.score_features}
         return {"serving_default": self.serve, "score_records": self.score_records,
@@ -107,6 +120,10 @@ class ExportedDetector(tf.Module):
         score = self._score_fn(features)
         return {"score": score,
                 "is_anomaly": tf.cast(score >= self.threshold, tf.int32)}
+
+    def _from_pixels(self, pixels):
+        """0-255 grey levels → [-1, 1] with a channel axis (tfgan_ad.data.mnist.to_unit_range)."""
+        return self._from_features(tf.cast(pixels, tf.float32)[..., None] / 127.5 - 1.0)
 
     def _from_records(self, continuous, categorical):
         features = self.preprocessor({"continuous": continuous, "categorical": categorical})

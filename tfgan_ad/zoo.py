@@ -115,6 +115,8 @@ class ZooModel:
                 if arr.ndim != 1:
                     raise ValueError(f"CSV records must be a 1-D list of lines, got shape {arr.shape}")
                 call = lambda s: self.signature()(records=tf.constant(arr[s].astype(str)))  # noqa
+            elif "image_shape" in self.metadata:
+                call = self._image_call(arr)
             elif arr.dtype.kind in "fiu":
                 width = self.metadata.get("n_features", 121)
                 if arr.ndim != 2 or arr.shape[1] != width:
@@ -135,8 +137,23 @@ class ZooModel:
                                  f"{assertion_text(err.message)}") from None
         return {k: np.concatenate([p[k].numpy() for p in parts]) for k in parts[0]}
 
+    def _image_call(self, arr):
+        """uint8 [N, 28, 28] raw pixels, or float [N, 28, 28, 1] already in [-1, 1]."""
+        h, w, c = self.metadata["image_shape"]
+        if arr.dtype == np.uint8 and arr.shape[1:] == (h, w):
+            return lambda s: self.signature("score_pixels")(pixels=tf.constant(arr[s]))
+        if arr.dtype.kind == "f" and arr.shape[1:] == (h, w, c):
+            if np.nanmin(arr) < -1.0 or np.nanmax(arr) > 1.0:
+                raise ValueError("float images must be scaled to [-1, 1] (pass raw 0-255 "
+                                 "pixels as uint8 [N, 28, 28] instead)")
+            return lambda s: self.signature("score_features")(  # noqa: E731
+                features=tf.constant(arr[s].astype(np.float32)))
+        raise ValueError(f"images must be uint8 [N, {h}, {w}] (0-255) or float [N, {h}, {w}, "
+                         f"{c}] in [-1, 1]; got dtype {arr.dtype}, shape {arr.shape}")
+
     def score(self, x) -> np.ndarray:
-        """Anomaly scores (higher = more anomalous) for CSV lines, KDDRecords, or features."""
+        """Anomaly scores (higher = more anomalous) for CSV lines, KDDRecords, features,
+        or, for image models, uint8 pixels [N, 28, 28] / float images in [-1, 1]."""
         return self._run(x)["score"]
 
     def predict(self, x) -> np.ndarray:

@@ -63,7 +63,8 @@ class BiGAN(tf.Module):
         self.opt_g = config.adam("opt_g", self.generator.trainable_variables)
         self.opt_e = config.adam("opt_e", self.encoder.trainable_variables)
         self.ema = EMA(self.encoder.trainable_variables + self.generator.trainable_variables
-                       + self.discriminator.trainable_variables, config.ema_decay)
+                       + self.discriminator.trainable_variables, config.ema_decay,
+                       warmup=config.ema_warmup)
 
     def checkpoint_items(self) -> dict:
         return dict(encoder=self.encoder, generator=self.generator,

@@ -13,10 +13,12 @@ class ModelConfig:
     """What to train: architecture and optimisation (EGBAD Tables 5-6 defaults).
 
     Args:
-        architecture: ``"kdd"`` (Tables 5-6 MLPs).
+        architecture: ``"kdd"`` (Tables 5-6 MLPs) or ``"mnist"`` (Tables 3-4 conv nets).
         n_features, latent_dim: data and latent widths.
         learning_rate, beta_1, beta_2: Adam, the same for every network.
         ema_decay: decay of the weight EMA used for scoring and export.
+        ema_warmup: ramp the EMA decay up over the first steps (:class:`EMA`);
+            off in the paper's code, needed for runs of a few hundred steps.
         dropout: dropout rate in D.
         spectral_norm: spectral normalization on D's Dense layers (not in the paper).
     """
@@ -28,6 +30,7 @@ class ModelConfig:
     beta_1: float = 0.5
     beta_2: float = 0.999
     ema_decay: float = 0.9999
+    ema_warmup: bool = False
     dropout: float = 0.2
     spectral_norm: bool = False
 

@@ -45,7 +45,8 @@ class GAN(tf.Module):
         self.opt_d = config.adam("opt_d", self.discriminator.trainable_variables)
         self.opt_g = config.adam("opt_g", self.generator.trainable_variables)
         self.ema = EMA(self.generator.trainable_variables
-                       + self.discriminator.trainable_variables, config.ema_decay)
+                       + self.discriminator.trainable_variables, config.ema_decay,
+                       warmup=config.ema_warmup)
 
     def checkpoint_items(self) -> dict:
         return dict(generator=self.generator, discriminator=self.discriminator,

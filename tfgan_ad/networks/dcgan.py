@@ -1,0 +1,294 @@
+"""DCGAN-style generator and WGAN-GP critic for 28×28×1 images (ADGAN, Deecke et al. 2018).
+
+ADGAN §4.2 fixes "the architecture of DCGAN" and a latent dimension d' = 256;
+the sizes below are ours, kept small on purpose (≈0.85 M generator weights),
+because the ADGAN search holds one copy of the generator's weights per search
+path (64 per test point, see :mod:`tfgan_ad.scoring.adgan`):
+
+======  ===================================================================
+G(z)    z[256] → Dense 7·7·64 BN ReLU → ConvT 4×4/2 32 BN ReLU
+        → ConvT 4×4/2 1 tanh
+D(x)    Conv 4×4/2 64 LReLU(0.2) → Conv 4×4/2 128 LReLU(0.2) → Dense 1
+======  ===================================================================
+
+Kernels N(0, 0.02), zero biases, BN γ = 1, β = 0 (as the other nets). The
+critic has no BatchNorm: the WGAN-GP penalty is per sample, and batch
+statistics would couple the samples (Gulrajani et al. 2017, §4).
+
+The generator's forward pass is one pure function, :func:`generate`, of an
+explicit parameter structure (:meth:`Generator.params`)::
+
+    {"fc1":     {"kernel": [256, 3136], "bias": [3136]},
+     "bn1":     {"gamma", "beta", "moving_mean", "moving_variance": [3136]},
+     "deconv2": {"kernel": [4, 4, 32, 64], "bias": [32]},
+     "bn2":     {"gamma", "beta", "moving_mean", "moving_variance": [32]},
+     "deconv3": {"kernel": [4, 4, 1, 32], "bias": [1]}}
+
+The Keras :class:`Generator` calls it on its own variables; the ADGAN search
+calls it on P independent copies (every leaf with a leading *path* axis P,
+z of shape [P, R, 256]: path p's weights applied to its own R rows). The
+moving statistics may keep their unbatched shape [C] there: in the search BN
+runs in inference mode, i.e. an affine map with constant moving statistics,
+and only γ, β (part of θ) adapt.
+
+Per-path transposed convolution (:func:`conv2d_transpose_paths`): neither
+``tf.nn.conv2d_transpose`` nor ``tf.vectorized_map`` over it batches over
+kernels (pfor requires a loop-invariant filter for ``Conv2DBackpropInput`` and
+silently falls back to a ``while_loop``). A stride-s transposed convolution
+is s² ordinary convolutions interleaved ("sub-pixel" decomposition): output
+pixel (s·q + r) only sees the kernel taps k ≡ r + pad (mod s), i.e. 2×2 of
+the 4×4 taps here, at input offsets q − d. Each of the s² phases is therefore
+a stack of shifted slices of the input (4 taps × C_in channels) times a
+per-path matrix [4·C_in, C_out], one batched matmul (``einsum``) over paths,
+and the phases are interleaved by a reshape. This does exactly the
+multiply-adds of the transposed convolution (no zeros multiplied, unlike
+zero-insertion + ``extract_patches``, which does s² = 4× the work), and its
+gradients are again batched matmuls and slices. Tests check it against
+``tf.nn.conv2d_transpose``.
+"""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+LATENT_DIM = 256
+IMAGE_SHAPE = (28, 28, 1)
+LEAKY_SLOPE = 0.2
+BN_EPSILON = 1e-3
+BN_MOMENTUM = 0.99
+_STEM = (7, 7, 64)
+
+#: names of the BatchNorm constants (not part of θ in the ADGAN search)
+MOVING = ("moving_mean", "moving_variance")
+
+
+def _init():
+    return keras.initializers.RandomNormal(0.0, 0.02)
+
+
+def _lrelu(x):
+    # max(x, 0.2·x) rather than the LeakyRelu op: Grappler's remapper fuses
+    # Conv2D + BiasAdd + LeakyRelu and then fails ("Mutation::Apply error",
+    # logged, optimisation skipped) on the gradient-penalty graph, which
+    # differentiates LeakyReluGrad once more.
+    return tf.maximum(x, LEAKY_SLOPE * x)
+
+
+def generator_shapes(latent_dim: int = LATENT_DIM) -> dict:
+    """The parameter structure of :func:`generate` as {layer: {name: shape}}."""
+    h, w, c = _STEM
+    bn = lambda n: {"gamma": (n,), "beta": (n,), "moving_mean": (n,),  # noqa: E731
+                    "moving_variance": (n,)}
+    return {"fc1": {"kernel": (latent_dim, h * w * c), "bias": (h * w * c,)},
+            "bn1": bn(h * w * c),
+            "deconv2": {"kernel": (4, 4, 32, c), "bias": (32,)},
+            "bn2": bn(32),
+            "deconv3": {"kernel": (4, 4, IMAGE_SHAPE[-1], 32), "bias": (IMAGE_SHAPE[-1],)}}
+
+
+def _phase_taps(kernel: int, stride: int):
+    """For each output phase r: [(tap k, input offset d)] with out[s·q + r] = Σ x[q − d]·w[k].
+
+    ``padding="same"`` (output = input · stride): the transposed convolution is the
+    gradient of a SAME conv with stride s, whose leading pad is max(k − s, 0) // 2.
+    """
+    before = max(kernel - stride, 0) // 2
+    return [[(k, (k - r - before) // stride) for k in range(kernel)
+             if (k - r - before) % stride == 0] for r in range(stride)]
+
+
+def conv2d_transpose_paths(x, kernel, stride: int = 2):
+    """Per-path ``conv2d_transpose(padding="same")``.
+
+    Args:
+        x: [P, R, H, W, C_in] (path p's R rows).
+        kernel: [P, kh, kw, C_out, C_in] (Keras/TF transposed-conv layout, per path).
+    Returns:
+        [P, R, H·s, W·s, C_out], path p's rows convolved with path p's kernel.
+    """
+    kh, kw = kernel.shape[1], kernel.shape[2]
+    taps_y, taps_x = _phase_taps(kh, stride), _phase_taps(kw, stride)
+    offs_y = [d for taps in taps_y for _, d in taps]
+    offs_x = [d for taps in taps_x for _, d in taps]
+    lo_y, hi_y = max(max(offs_y), 0), max(-min(offs_y), 0)
+    lo_x, hi_x = max(max(offs_x), 0), max(-min(offs_x), 0)
+    h, w = x.shape[2], x.shape[3]
+    xp = tf.pad(x, [[0, 0], [0, 0], [lo_y, hi_y], [lo_x, hi_x], [0, 0]])
+    rows = []
+    for ty in taps_y:
+        phases = []
+        for tx in taps_x:
+            # x[q − d] = xp[q − d + lo]; channels of the taps side by side
+            cols = tf.concat([xp[:, :, lo_y - dy:lo_y - dy + h, lo_x - dx:lo_x - dx + w, :]
+                              for _, dy in ty for _, dx in tx], axis=-1)
+            k = tf.concat([tf.transpose(kernel[:, ky, kx], [0, 2, 1])  # [P, C_in, C_out]
+                           for ky, _ in ty for kx, _ in tx], axis=1)
+            phases.append(tf.einsum("prhwc,pco->prhwo", cols, k))
+        rows.append(tf.stack(phases, axis=4))  # [P, R, H, W, s, C_out]
+    y = tf.stack(rows, axis=3)  # [P, R, H, s, W, s, C_out]
+    shape = tf.shape(y)
+    return tf.reshape(y, [shape[0], shape[1], h * stride, w * stride, kernel.shape[3]])
+
+
+def _per_channel(v, paths: bool, rank: int):
+    """Broadcast a per-channel vector ([C], or [P, C] per path) against a rank-``rank`` tensor."""
+    v = tf.convert_to_tensor(v)
+    if paths and len(v.shape) == 2:
+        return tf.reshape(v, [tf.shape(v)[0]] + [1] * (rank - 2) + [v.shape[-1]])
+    return v
+
+
+def _batch_norm(h, p, paths, training, moments, name):
+    rank = h.shape.rank
+    gamma = _per_channel(p["gamma"], paths, rank)
+    beta = _per_channel(p["beta"], paths, rank)
+    if training:
+        mean, var = tf.nn.moments(h, axes=list(range(rank - 1)))
+        moments[name] = (mean, var)
+    else:
+        mean = _per_channel(p["moving_mean"], paths, rank)
+        var = _per_channel(p["moving_variance"], paths, rank)
+    return (h - mean) * (gamma * tf.math.rsqrt(var + BN_EPSILON)) + beta
+
+
+def generate(params, z, training=False, return_moments=False):
+    """The generator G_θ(z): the architecture's only definition.
+
+    Args:
+        params: the structure of :func:`generator_shapes` (tensors or variables).
+            With a leading path axis P on the trainable leaves (``fc1`` kernel of
+            rank 3), P independent generators run side by side.
+        z: [N, latent] for unbatched params; [P, R, latent] for per-path params.
+        training: BatchNorm with batch statistics (unbatched params only); the
+            caller updates the moving averages from the returned moments.
+        return_moments: also return {"bn1": (mean, var), "bn2": ...} (training only).
+
+    Returns:
+        images in [-1, 1], [N, 28, 28, 1] (or [P, R, 28, 28, 1]); with
+        ``return_moments``, ``(images, moments)``.
+    """
+    paths = len(params["fc1"]["kernel"].shape) == 3
+    if paths and training:
+        raise ValueError("per-path generate runs BatchNorm in inference mode only")
+    latent = params["fc1"]["kernel"].shape[-2]
+    want = 3 if paths else 2
+    if z.shape.rank != want or z.shape[-1] != latent:
+        raise ValueError(f"generator input z must have shape "
+                         f"{'(paths, rows, ' if paths else '(batch, '}{latent}), "
+                         f"got {tuple(z.shape)}")
+    moments = {}
+    fc, d2, d3 = params["fc1"], params["deconv2"], params["deconv3"]
+    if paths:
+        h = tf.einsum("prk,pkn->prn", z, fc["kernel"]) + _per_channel(fc["bias"], True, 3)
+    else:
+        h = tf.matmul(z, fc["kernel"]) + fc["bias"]
+    h = tf.nn.relu(_batch_norm(h, params["bn1"], paths, training, moments, "bn1"))
+    lead = tf.shape(z)[:-1]
+    h = tf.reshape(h, tf.concat([lead, _STEM], axis=0))
+    if paths:
+        h = conv2d_transpose_paths(h, d2["kernel"]) + _per_channel(d2["bias"], True, 5)
+    else:
+        h = _conv_t(h, d2["kernel"]) + d2["bias"]
+    h = tf.nn.relu(_batch_norm(h, params["bn2"], paths, training, moments, "bn2"))
+    if paths:
+        h = conv2d_transpose_paths(h, d3["kernel"]) + _per_channel(d3["bias"], True, 5)
+    else:
+        h = _conv_t(h, d3["kernel"]) + d3["bias"]
+    x = tf.tanh(h)
+    return (x, moments) if return_moments else x
+
+
+def _conv_t(x, kernel, stride=2):
+    """``tf.nn.conv2d_transpose`` with ``padding="same"`` (output = input · stride)."""
+    s = tf.shape(x)
+    out = tf.stack([s[0], s[1] * stride, s[2] * stride, tf.shape(kernel)[2]])
+    return tf.nn.conv2d_transpose(x, kernel, out, stride, padding="SAME")
+
+
+@keras.saving.register_keras_serializable(package="tfgan_ad.dcgan")
+class Generator(keras.Model):
+    """G(z): latent code [N, 256] → 28×28×1 image in [-1, 1] (ADGAN §4.2, DCGAN-style).
+
+    Its call is :func:`generate` on its own variables; with ``training=True``
+    BatchNorm uses the batch statistics and updates the moving averages
+    (momentum 0.99, as the other nets).
+
+    Args:
+        latent_dim: width of z (256 in the paper).
+
+    Example:
+        >>> g = Generator()
+        >>> x = g(tf.random.normal([8, 256]))             # [8, 28, 28, 1]
+        >>> x2 = generate(g.params(), tf.random.normal([8, 256]))
+
+    Reference: Deecke et al., "Image anomaly detection with generative
+    adversarial networks", ECML 2018, §4.2; Radford et al. 2016 (DCGAN).
+    """
+
+    def __init__(self, latent_dim=LATENT_DIM, **kwargs):
+        super().__init__(**kwargs)
+        self.latent_dim = latent_dim
+        self._shapes = generator_shapes(latent_dim)
+        for layer, leaves in self._shapes.items():
+            for leaf, shape in leaves.items():
+                if leaf == "kernel":
+                    init = _init()
+                elif leaf in ("gamma", "moving_variance"):
+                    init = "ones"
+                else:
+                    init = "zeros"
+                # one attribute per variable: what tf.train.Checkpoint tracks
+                setattr(self, f"{layer}_{leaf}", self.add_weight(
+                    shape=shape, initializer=init, trainable=leaf not in MOVING,
+                    name=f"{layer}_{leaf}"))
+        self.built = True
+
+    def params(self) -> dict:
+        """The variables, in the structure :func:`generate` takes."""
+        return {layer: {leaf: getattr(self, f"{layer}_{leaf}") for leaf in leaves}
+                for layer, leaves in self._shapes.items()}
+
+    def call(self, z, training=False):
+        z = tf.convert_to_tensor(z)
+        params = self.params()
+        if not training:
+            return generate(params, z)
+        x, moments = generate(params, z, training=True, return_moments=True)
+        for name, (mean, var) in moments.items():
+            p = params[name]
+            p["moving_mean"].assign(BN_MOMENTUM * p["moving_mean"] + (1 - BN_MOMENTUM) * mean)
+            p["moving_variance"].assign(BN_MOMENTUM * p["moving_variance"]
+                                        + (1 - BN_MOMENTUM) * var)
+        return x
+
+    def get_config(self):
+        return {**super().get_config(), "latent_dim": self.latent_dim}
+
+
+@keras.saving.register_keras_serializable(package="tfgan_ad.dcgan")
+class Critic(keras.Model):
+    """D(x): 28×28×1 image → unbounded critic value [N, 1] (WGAN-GP; no BatchNorm).
+
+    Reference: Deecke et al. 2018, §4.2 (WGAN objective, DCGAN architecture);
+    Gulrajani et al. 2017, "Improved Training of Wasserstein GANs", §4.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        conv = lambda f, n: keras.layers.Conv2D(  # noqa: E731
+            f, 4, strides=2, padding="same", kernel_initializer=_init(),
+            bias_initializer="zeros", name=n)
+        self.conv1 = conv(64, "conv1")
+        self.conv2 = conv(128, "conv2")
+        self.fc = keras.layers.Dense(1, kernel_initializer=_init(), bias_initializer="zeros",
+                                     name="fc_critic")
+        self(tf.zeros((1, *IMAGE_SHAPE)))
+
+    def call(self, x, training=False):
+        if x.shape.rank != 4 or tuple(x.shape[1:]) != IMAGE_SHAPE:
+            raise ValueError(f"critic input x must have shape (batch, 28, 28, 1), "
+                             f"got {tuple(x.shape)}")
+        h = _lrelu(self.conv1(x))
+        h = _lrelu(self.conv2(h))
+        return self.fc(tf.reshape(h, [tf.shape(h)[0], 7 * 7 * 128]))
