@@ -31,25 +31,34 @@ moving statistics may keep their unbatched shape [C] there: in the search BN
 runs in inference mode, i.e. an affine map with constant moving statistics,
 and only γ, β (part of θ) adapt.
 
-Per-path transposed convolution (:func:`conv2d_transpose_paths`): neither
+Per-path transposed convolution (:func:`conv2d_transpose_paths`). Neither
 ``tf.nn.conv2d_transpose`` nor ``tf.vectorized_map`` over it batches over
-kernels (pfor requires a loop-invariant filter for ``Conv2DBackpropInput`` and
-silently falls back to a ``while_loop``). A stride-s transposed convolution
-is s² ordinary convolutions interleaved ("sub-pixel" decomposition): output
-pixel (s·q + r) only sees the kernel taps k ≡ r + pad (mod s), i.e. 2×2 of
-the 4×4 taps here, at input offsets q − d. Each of the s² phases is therefore
-a stack of shifted slices of the input (4 taps × C_in channels) times a
-per-path matrix [4·C_in, C_out], one batched matmul (``einsum``) over paths,
-and the phases are interleaved by a reshape. This does exactly the
-multiply-adds of the transposed convolution (no zeros multiplied, unlike
-zero-insertion + ``extract_patches``, which does s² = 4× the work), and its
-gradients are again batched matmuls and slices. Tests check it against
-``tf.nn.conv2d_transpose``.
+kernels: pfor requires a loop-invariant filter for ``Conv2DBackpropInput``
+and silently falls back to a ``while_loop``. Grouped convolution (paths as
+groups) runs with oneDNN, but without it (``TF_ENABLE_ONEDNN_OPTS=0``, other
+builds of TF Serving) its gradients fail ("not supported on CPU"), so an
+exported search would not be portable. We use the sub-pixel decomposition: a
+stride-s transposed convolution is s² ordinary convolutions interleaved;
+output pixel s·q + r sees only the taps k ≡ r + pad (mod s) (2×2 of the 4×4
+here) at input offsets q − d, d ∈ {−1, 0, 1}. One ``tf.gather`` with a
+constant index collects every output position's 3×3 input neighbourhood, one
+batched matmul (``einsum`` over paths) multiplies it by a per-path "phase
+kernel" [9·C_in, 4·C_out] (the 4×4 taps scattered to the phases, zeros
+elsewhere), and a reshape interleaves the phases. Its gradients are one
+scatter-add and batched matmuls. Forward + backward, 64 paths of one row,
+it took 34 + 11 ms for the two layers against 84 + 83 ms for four per-phase
+matmuls on sliced inputs (whose 16 slice gradients each write a full-size
+tensor) and 29 + 30 ms for oneDNN's grouped convolution; with 8 paths of 64
+rows, 76 + 69 ms, as fast as 8 separate ``conv2d_transpose`` (69 + 62 ms).
+It multiplies 9/4 × the minimal number of products (the zeros of the phase
+kernel), which costs less than the many small ops it replaces. Tests check
+it against ``tf.nn.conv2d_transpose``.
 """
 
 from __future__ import annotations
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 LATENT_DIM = 256
@@ -78,7 +87,7 @@ def _lrelu(x):
 def generator_shapes(latent_dim: int = LATENT_DIM) -> dict:
     """The parameter structure of :func:`generate` as {layer: {name: shape}}."""
     h, w, c = _STEM
-    bn = lambda n: {"gamma": (n,), "beta": (n,), "moving_mean": (n,),  # noqa: E731
+    bn = lambda n: {"gamma": (n,), "beta": (n,), "moving_mean": (n,),
                     "moving_variance": (n,)}
     return {"fc1": {"kernel": (latent_dim, h * w * c), "bias": (h * w * c,)},
             "bn1": bn(h * w * c),
@@ -98,37 +107,57 @@ def _phase_taps(kernel: int, stride: int):
              if (k - r - before) % stride == 0] for r in range(stride)]
 
 
+def _subpixel_plan(kernel: int, stride: int, h: int, w: int):
+    """Constants of :func:`conv2d_transpose_paths` (numpy, built at trace time).
+
+    Returns (pad_lo, pad_hi, gather indices into the padded, flattened input
+    [h·w·n·n], tap indices [n·n·s·s] into the flattened kernel taps (k·k = a zero
+    tap), n): n = number of distinct input offsets.
+    """
+    taps = _phase_taps(kernel, stride)
+    offs = sorted({d for phase in taps for _, d in phase}, reverse=True)
+    n = len(offs)
+    lo, hi = max(max(offs), 0), max(-min(offs), 0)
+    wp = w + lo + hi
+    # x[q − d] = xp[q − d + lo]: the n×n neighbourhood of every output position q
+    gather = np.array([(qy - dy + lo) * wp + (qx - dx + lo)
+                       for qy in range(h) for qx in range(w) for dy in offs for dx in offs],
+                      np.int32)
+    tap = np.full((n, n, stride, stride), kernel * kernel, np.int32)
+    for ry, phase_y in enumerate(taps):
+        for ky, dy in phase_y:
+            for rx, phase_x in enumerate(taps):
+                for kx, dx in phase_x:
+                    tap[offs.index(dy), offs.index(dx), ry, rx] = ky * kernel + kx
+    return lo, hi, gather, tap.reshape(-1), n
+
+
 def conv2d_transpose_paths(x, kernel, stride: int = 2):
-    """Per-path ``conv2d_transpose(padding="same")``.
+    """Per-path ``conv2d_transpose(padding="same")`` for square kernels.
 
     Args:
-        x: [P, R, H, W, C_in] (path p's R rows).
-        kernel: [P, kh, kw, C_out, C_in] (Keras/TF transposed-conv layout, per path).
+        x: [P, R, H, W, C_in] (path p's R rows; H, W static).
+        kernel: [P, k, k, C_out, C_in] (Keras/TF transposed-conv layout, per path).
     Returns:
         [P, R, H·s, W·s, C_out], path p's rows convolved with path p's kernel.
     """
-    kh, kw = kernel.shape[1], kernel.shape[2]
-    taps_y, taps_x = _phase_taps(kh, stride), _phase_taps(kw, stride)
-    offs_y = [d for taps in taps_y for _, d in taps]
-    offs_x = [d for taps in taps_x for _, d in taps]
-    lo_y, hi_y = max(max(offs_y), 0), max(-min(offs_y), 0)
-    lo_x, hi_x = max(max(offs_x), 0), max(-min(offs_x), 0)
+    k, c_out, c_in = kernel.shape[1], kernel.shape[3], kernel.shape[4]
     h, w = x.shape[2], x.shape[3]
-    xp = tf.pad(x, [[0, 0], [0, 0], [lo_y, hi_y], [lo_x, hi_x], [0, 0]])
-    rows = []
-    for ty in taps_y:
-        phases = []
-        for tx in taps_x:
-            # x[q − d] = xp[q − d + lo]; channels of the taps side by side
-            cols = tf.concat([xp[:, :, lo_y - dy:lo_y - dy + h, lo_x - dx:lo_x - dx + w, :]
-                              for _, dy in ty for _, dx in tx], axis=-1)
-            k = tf.concat([tf.transpose(kernel[:, ky, kx], [0, 2, 1])  # [P, C_in, C_out]
-                           for ky, _ in ty for kx, _ in tx], axis=1)
-            phases.append(tf.einsum("prhwc,pco->prhwo", cols, k))
-        rows.append(tf.stack(phases, axis=4))  # [P, R, H, W, s, C_out]
-    y = tf.stack(rows, axis=3)  # [P, R, H, s, W, s, C_out]
-    shape = tf.shape(y)
-    return tf.reshape(y, [shape[0], shape[1], h * stride, w * stride, kernel.shape[3]])
+    lo, hi, gather, tap, n = _subpixel_plan(k, stride, h, w)
+    xs, ks = tf.shape(x), tf.shape(kernel)
+    xp = tf.pad(x, [[0, 0], [0, 0], [lo, hi], [lo, hi], [0, 0]])
+    xp = tf.reshape(xp, [xs[0], xs[1], (h + lo + hi) * (w + lo + hi), c_in])
+    cols = tf.reshape(tf.gather(xp, gather, axis=2), [xs[0], xs[1], h, w, n * n * c_in])
+    # phase kernel [P, n·n·C_in, s·s·C_out]: the taps each phase uses, zeros elsewhere
+    taps = tf.reshape(kernel, [ks[0], k * k, c_out, c_in])
+    taps = tf.concat([taps, tf.zeros_like(taps[:, :1])], axis=1)
+    pk = tf.reshape(tf.gather(taps, tap, axis=1), [ks[0], n * n, stride * stride, c_out, c_in])
+    pk = tf.reshape(tf.transpose(pk, [0, 1, 4, 2, 3]), [ks[0], n * n * c_in,
+                                                         stride * stride * c_out])
+    y = tf.einsum("prhwc,pco->prhwo", cols, pk)  # one batched matmul over paths
+    y = tf.reshape(y, [xs[0], xs[1], h, w, stride, stride, c_out])
+    y = tf.transpose(y, [0, 1, 2, 4, 3, 5, 6])  # interleave the phases
+    return tf.reshape(y, [xs[0], xs[1], h * stride, w * stride, c_out])
 
 
 def _per_channel(v, paths: bool, rank: int):
@@ -276,7 +305,7 @@ class Critic(keras.Model):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        conv = lambda f, n: keras.layers.Conv2D(  # noqa: E731
+        conv = lambda f, n: keras.layers.Conv2D(
             f, 4, strides=2, padding="same", kernel_initializer=_init(),
             bias_initializer="zeros", name=n)
         self.conv1 = conv(64, "conv1")

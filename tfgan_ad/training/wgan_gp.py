@@ -117,8 +117,9 @@ class WGANGP(tf.Module):
 
     loss_names = ("loss_d", "loss_g", "gradient_penalty", "wasserstein")
 
-    def __init__(self, config: WGANGPConfig = WGANGPConfig(), networks=None):
+    def __init__(self, config: WGANGPConfig | None = None, networks=None):
         super().__init__(name="wgan_gp")
+        config = config or WGANGPConfig()
         self.config = config
         self.batches_per_step = config.n_critic
         self.generator, self.critic = networks or build_networks(config)
@@ -128,8 +129,8 @@ class WGANGP(tf.Module):
                        config.ema_decay, warmup=config.ema_warmup)
 
     def checkpoint_items(self) -> dict:
-        return dict(generator=self.generator, critic=self.critic,
-                    opt_d=self.opt_d, opt_g=self.opt_g, ema=self.ema)
+        return {"generator": self.generator, "critic": self.critic,
+                "opt_d": self.opt_d, "opt_g": self.opt_g, "ema": self.ema}
 
     def _latent(self, n, seed):
         return tf.random.stateless_normal([n, self.config.latent_dim], seed=seed)
