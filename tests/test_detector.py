@@ -105,3 +105,20 @@ def test_for_kdd99_builds_the_named_recipes():
     assert faithful.model_config.learning_rate == 1e-5 and faithful.train_config.epochs == 50
     with pytest.raises(ValueError, match="unknown recipe"):
         BiGANDetector.for_kdd99("best")
+
+
+def test_threshold_sample_scores_a_seeded_subset_of_training_rows():
+    rng = np.random.default_rng(0)
+    train, _ = synthetic(600, rng)
+    det = BiGANDetector(
+        model=BiGANConfig(n_features=8, latent_dim=2, learning_rate=1e-3, ema_decay=0.99),
+        train=TrainConfig(epochs=1, batch_size=50, seed=3, progress=False), threshold_sample=100)
+    det.fit(train)
+    assert len(det.decision_scores_) == 100
+    all_scores = det.score_samples(train)
+    # the sampled rows are real training rows, scored exactly as score_samples scores them
+    pick = np.sort(np.random.default_rng([3, 7]).choice(600, 100, replace=False))
+    np.testing.assert_allclose(det.decision_scores_, all_scores[pick], rtol=1e-5)
+    assert det.threshold_ == metrics.contamination_threshold(all_scores[pick], det.contamination)
+    with pytest.raises(ValueError, match="threshold_sample"):
+        BiGANDetector(threshold_sample=0)

@@ -53,3 +53,14 @@ def test_missing_mnist_offline_is_clear(tmp_path, monkeypatch):
     monkeypatch.setenv("TFGAN_AD_DATA", str(tmp_path))
     with pytest.raises(DataFileError, match="train-images-idx3-ubyte.gz.*TFGAN_AD_DATA"):
         load_mnist(download=False)
+
+
+def test_anogan_sample_is_stratified_seeded_and_inside_the_test_set():
+    from tfgan_ad.runs.mnist import anogan_sample
+    images, labels = load_mnist(download=False)
+    split = egbad_split(images, labels, 4, seed=1)
+    a = anogan_sample(split, 300, seed=1)
+    assert len(np.unique(a)) == 300 and a.min() >= 0 and a.max() < len(split.y_test)
+    assert abs(split.y_test[a].mean() - split.y_test.mean()) < 0.005
+    np.testing.assert_array_equal(a, anogan_sample(split, 300, seed=1))
+    assert not np.array_equal(a, anogan_sample(split, 300, seed=2))
