@@ -36,20 +36,23 @@ flags.DEFINE_string("workdir", "experiments/work", "checkpoints")
 flags.DEFINE_bool("replace", False, "replace an existing registry entry/version")
 flags.DEFINE_bool("measure_only", False, "re-measure the published model's card metrics "
                   "through zoo.load; export nothing")
+flags.DEFINE_bool("check_detector", False, "with --measure_only: also restore the detector "
+                  "and compare its scores with the published model's")
 
 
 def main(_):
     name = FLAGS.name or f"{FLAGS.model}_kdd99"
     split = kdd99.get_split(FLAGS.seed)
     if FLAGS.measure_only:
-        card, det = zoo.registry(name)["card"], None
+        card = zoo.registry(name)["card"]
+        det = detector(split)[0] if FLAGS.check_detector else None
     else:
         card, det = build(name, split)
     measure(name, card, split, det)
 
 
-def build(name, split):
-    root = zoo.root()
+def detector(split):
+    """The fitted detector (restored from the experiment's checkpoints when finished)."""
     recipe = recipes.get(FLAGS.recipe)
     recipe.score = dataclasses.replace(recipe.score, variant=FLAGS.variant)
     epochs = FLAGS.epochs or recipe.train.epochs
@@ -67,6 +70,12 @@ def build(name, split):
         extra = {"search": det.search_config.to_dict(), "search_seed": det.search_seed,
                  "threshold_rows_scored": det.threshold_sample,
                  "paper": "Schlegl et al., AnoGAN, IPMI 2017; as run in EGBAD Table 1"}
+    return det, fit_s, recipe, epochs, summary, extra
+
+
+def build(name, split):
+    root = zoo.root()
+    det, fit_s, recipe, epochs, summary, extra = detector(split)
     target = root / "saved_models" / name / str(FLAGS.version)
     if target.exists() and FLAGS.replace:
         shutil.rmtree(target)
@@ -111,6 +120,7 @@ def measure(name, card, split, det=None):
     # the AnoGAN search is slow: compare the exported graph with Python on 20,000 rows
     n_check = len(y) if name.startswith("bigan") else 20000
     first = split.test.take(slice(0, 2000))
+    first_scores = model.score(first)  # as tests/test_zoo_models.py scores them
     top = metrics.prf_top_fraction(y, scores, 0.2)
     fixed = metrics.prf_at_threshold(y, scores, model.threshold)
     card["metrics"] = {
@@ -120,18 +130,25 @@ def measure(name, card, split, det=None):
                                                    "flagged_fraction")},
         "auprc": metrics.auprc(y, scores), "roc_auc": metrics.roc_auc(y, scores),
         # what tests/test_zoo_models.py re-checks quickly
-        "first_2000_test_rows": {"auprc": metrics.auprc(first.is_anomaly, scores[:2000]),
-                                 "mean_score": float(np.mean(scores[:2000]))},
+        "first_2000_test_rows": {"auprc": metrics.auprc(first.is_anomaly, first_scores),
+                                 "mean_score": float(np.mean(first_scores))},
     }
     if det is not None:
-        card["metrics"]["scores_match_detector"] = bool(np.allclose(
-            scores[:n_check], det.score_samples(split.test.take(slice(0, n_check))),
-            rtol=1e-5, atol=1e-5))
-        card["metrics"]["scores_match_detector_rows"] = n_check
+        ref = det.score_samples(split.test.take(slice(0, n_check)))
+        rel = np.abs(scores[:n_check] - ref) / np.maximum(np.abs(ref), 1e-12)
+        # BiGAN: one forward pass, equal to float rounding. AnoGAN: 500 Adam steps
+        # amplify last-bit differences (batch-size-dependent kernels, graph vs eager
+        # preprocessing) into relative differences of ~1e-3 on a few rows.
+        tol = 1e-5 if name.startswith("bigan") else 1e-2
+        card["metrics"].update({
+            "scores_match_detector": bool(rel.max() <= tol),
+            "scores_match_detector_rows": n_check, "scores_match_tolerance_rel": tol,
+            "scores_vs_detector_max_rel_diff": float(rel.max()),
+            "scores_vs_detector_rows_above_1e-5_rel": float((rel > 1e-5).mean())})
     else:
         old = zoo.registry(name)["card"].get("metrics", {})
-        for k in ("scores_match_detector", "scores_match_detector_rows"):
-            if k in old:
+        for k in old:
+            if k.startswith("scores_"):
                 card["metrics"][k] = old[k]
     registry = zoo.registry(name)
     registry["card"] = card

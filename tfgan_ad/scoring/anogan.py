@@ -16,7 +16,12 @@ sample's content (a position in the batch would break batch independence), and
 a content hash flips with the last bit of a feature, so the exported graph and
 Python, whose preprocessing can differ in the last bit, would start from
 different points. With a shared z₀ a sample gets the same result alone or in
-any batch, in Python or in the exported graph, every run with the same seed.
+any batch, in Python or in the exported graph, every run with the same seed,
+up to float rounding: matrix kernels round differently for different batch
+sizes, and 500 Adam steps can amplify a last-bit difference. On the zoo's
+``anogan_kdd99`` the exported graph and Python agree to 1e-5 relative on 90%
+of 20,000 test rows and to 1.05% on the worst one (its card records the
+measurement).
 The whole search of a batch is one ``tf.while_loop`` inside one ``tf.function``.
 """
 
