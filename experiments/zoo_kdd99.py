@@ -118,7 +118,7 @@ def measure(name, card, split, det=None):
     scores = model.score(split.test)
     y = split.y_test
     # the AnoGAN search is slow: compare the exported graph with Python on 20,000 rows
-    n_check = len(y) if name.startswith("bigan") else 20000
+    n_check = len(y) if FLAGS.model == "bigan" else 20000
     first = split.test.take(slice(0, 2000))
     first_scores = model.score(first)  # as tests/test_zoo_models.py scores them
     top = metrics.prf_top_fraction(y, scores, 0.2)
@@ -139,7 +139,7 @@ def measure(name, card, split, det=None):
         # BiGAN: one forward pass, equal to float rounding. AnoGAN: 500 Adam steps
         # amplify last-bit differences (batch-size-dependent kernels, graph vs eager
         # preprocessing) into relative differences of ~1e-3 on a few rows.
-        tol = 1e-5 if name.startswith("bigan") else 1e-2
+        tol = 1e-5 if FLAGS.model == "bigan" else 1e-2
         card["metrics"].update({
             "scores_match_detector": bool(rel.max() <= tol),
             "scores_match_detector_rows": n_check, "scores_match_tolerance_rel": tol,

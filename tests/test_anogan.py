@@ -103,3 +103,10 @@ def test_anogan_exports_with_the_search_in_the_graph(tmp_path, kdd_records):
         continuous=tf.constant(test.continuous.astype(np.float32)),
         categorical=tf.constant(test.categorical))
     np.testing.assert_allclose(out["score"].numpy(), det.score_samples(test), rtol=1e-4)
+    # a new search config takes effect on the next call (no stale compiled search)
+    fm_scores = det.score_samples(test)
+    det.search_config = AnoGANSearchConfig(steps=20, boundaries=(10, 15), variant="sigma")
+    sigma = det.search(det.features(test))
+    np.testing.assert_allclose(sigma["score"], 0.9 * sigma["l_g"] + 0.1 * sigma["l_d"],
+                               rtol=1e-5)
+    assert not np.allclose(sigma["score"], fm_scores)

@@ -74,7 +74,7 @@ class Detector:
         self.restarts = restarts
         self.threshold_sample = threshold_sample
         self.restarts_: list[dict] = []
-        self._compiled: dict = {}  # tf.functions bound to self.gan, by name
+        self._compiled: dict = {}  # tf.functions bound to self.gan, by name (and settings)
         self.preprocessor = preprocessor
         self.model_config = model or self.default_model()
         self.train_config = train or TrainConfig()
@@ -130,11 +130,8 @@ class Detector:
             inputs = X.as_inputs() if isinstance(X, KDDRecords) else X
             self.preprocessor.adapt(inputs)
         features = self.features(X)
-        scored = features
-        if self.threshold_sample is not None and len(features) > self.threshold_sample:
-            rng = np.random.default_rng([self.train_config.seed, 7])
-            scored = features[np.sort(rng.choice(len(features), self.threshold_sample,
-                                                 replace=False))]
+        rows = self.threshold_rows(len(features))
+        scored = features if len(rows) == len(features) else features[rows]
         best = None
         self.restarts_ = []
         for r in range(self.restarts):
@@ -158,6 +155,14 @@ class Detector:
             rec["kept"] = rec["restart"] == kept
         self.threshold_ = contamination_threshold(self.decision_scores_, self.contamination)
         return self
+
+    def threshold_rows(self, n: int) -> np.ndarray:
+        """Indices of the ``n`` training rows :meth:`fit` scores for ``threshold_`` and the
+        restart rule: all of them, or ``threshold_sample`` of them drawn with the run's seed."""
+        if self.threshold_sample is None or n <= self.threshold_sample:
+            return np.arange(n)
+        rng = np.random.default_rng([self.train_config.seed, 7])
+        return np.sort(rng.choice(n, self.threshold_sample, replace=False))
 
     def _set_gan(self, gan):
         """Install ``gan`` and drop the compiled scorers bound to a previous one."""
@@ -306,10 +311,11 @@ class AnoGANDetector(Detector):
     def search(self, features) -> dict:
         """The full :func:`anogan_search` result per row, with the EMA weights."""
         self._check_fitted()
-        if "search" not in self._compiled:
-            self._compiled["search"] = make_anogan_scorer(
+        key = ("search", self.search_config, self.search_seed)  # both may be reassigned
+        if key not in self._compiled:
+            self._compiled[key] = make_anogan_scorer(
                 self.gan.generator, self.gan.discriminator, self.search_config, self.search_seed)
-        fn = self._compiled["search"]
+        fn = self._compiled[key]
         out = {}
         with self.gan.ema.averaged():
             for i in range(0, len(features), self.search_batch):

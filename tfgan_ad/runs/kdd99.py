@@ -79,12 +79,17 @@ def run_dir(recipe: Recipe, seed: int, epochs: int, workdir, tag: str = "") -> P
     return Path(workdir) / f"bigan_{recipe.name}_{recipe.scaling}_s{seed}_e{epochs}{restarts}{tag}"
 
 
+def _train_config(recipe: Recipe, seed: int, epochs: int, out: Path, progress: bool = False):
+    """The recipe's TrainConfig for one run, checkpointing and logging under ``out``."""
+    return dataclasses.replace(recipe.train, epochs=epochs, seed=seed, progress=progress,
+                               checkpoint_dir=str(out / "ckpt"), log_dir=str(out / "tb"))
+
+
 def train_detector(recipe: Recipe, split: KDDSplit, seed: int, epochs: int, workdir,
                    tag: str = "", progress: bool = False):
     """Fit a :class:`BiGANDetector` with ``recipe`` on ``split.train`` (resumable)."""
-    ckpt = run_dir(recipe, seed, epochs, workdir, tag)
-    train = dataclasses.replace(recipe.train, epochs=epochs, seed=seed, progress=progress,
-                                checkpoint_dir=str(ckpt / "ckpt"), log_dir=str(ckpt / "tb"))
+    train = _train_config(recipe, seed, epochs, run_dir(recipe, seed, epochs, workdir, tag),
+                          progress)
     det = BiGANDetector(KDDPreprocessor(recipe.scaling), model=recipe.model, train=train,
                         score=recipe.score, contamination=recipe.contamination,
                         restarts=recipe.restarts)
@@ -185,9 +190,7 @@ def anogan_dir(recipe: Recipe, seed: int, epochs: int, workdir) -> Path:
 def anogan_detector(recipe: Recipe, seed: int, epochs: int, workdir, variant: str = "sigma",
                     search_batch: int = 8192) -> AnoGANDetector:
     """The AnoGAN of :func:`run_anogan` (``fit`` reuses its finished checkpoints)."""
-    out = anogan_dir(recipe, seed, epochs, workdir)
-    train = dataclasses.replace(recipe.train, epochs=epochs, seed=seed, progress=False,
-                                checkpoint_dir=str(out / "ckpt"), log_dir=str(out / "tb"))
+    train = _train_config(recipe, seed, epochs, anogan_dir(recipe, seed, epochs, workdir))
     return AnoGANDetector(KDDPreprocessor(recipe.scaling),
                           model=GANConfig(**recipe.model.to_dict()), train=train,
                           search=AnoGANSearchConfig(variant=variant, alpha=recipe.score.alpha),
@@ -215,13 +218,11 @@ def run_anogan(recipe: Recipe, seed: int, epochs: int, store: ResultStore, workd
     det.fit(split.train)
     fit_s = time.time() - t0
     train_features = det.features(split.train)
-    rng = np.random.default_rng([seed, 7])  # the rows fit() scored (Detector.fit)
-    sample = np.sort(rng.choice(len(train_features), ANOGAN_THRESHOLD_SAMPLE, replace=False))
+    sample = det.threshold_rows(len(train_features))  # the rows fit() scored
     test_features = det.features(split.test)
     records = []
     for variant in variants:
         det.search_config = AnoGANSearchConfig(variant=variant, alpha=recipe.score.alpha)
-        det._set_gan(det.gan)  # drop the search compiled for the previous variant
         train_scores = det._scores_from_features(train_features[sample])
         t0 = time.time()
         test_scores = det._scores_from_features(test_features)
