@@ -17,7 +17,7 @@ import numpy as np
 from absl import app, flags
 
 from tfgan_ad import metrics, zoo
-from tfgan_ad.data.mnist import egbad_split, load_mnist
+from tfgan_ad.data.mnist import egbad_split, load_mnist, to_pixels
 from tfgan_ad.runs import mnist
 from tfgan_ad.runs.results import machine, now
 
@@ -68,7 +68,7 @@ def main(_):
         }
         zoo.publish(det, name, FLAGS.version, card)
         model = zoo.load(name)
-        pixels = np.rint((split.x_test[..., 0] + 1.0) * 127.5).astype(np.uint8)
+        pixels = to_pixels(split.x_test)
         scores = model.score(pixels)
         y = split.y_test
         fixed = metrics.prf_at_threshold(y, scores, model.threshold)

@@ -64,3 +64,12 @@ def test_anogan_sample_is_stratified_seeded_and_inside_the_test_set():
     assert abs(split.y_test[a].mean() - split.y_test.mean()) < 0.005
     np.testing.assert_array_equal(a, anogan_sample(split, 300, seed=1))
     assert not np.array_equal(a, anogan_sample(split, 300, seed=2))
+
+
+def test_pixels_round_trip_through_unit_range():
+    from tfgan_ad.data.mnist import to_pixels, to_unit_range
+    images, _ = load_mnist(download=False)
+    x = to_unit_range(images[:500])
+    assert x.dtype == np.float32 and x.shape == (500, 28, 28, 1)
+    assert x.min() >= -1.0 and x.max() <= 1.0
+    np.testing.assert_array_equal(to_pixels(x), images[:500])

@@ -45,3 +45,20 @@ def test_mnist_bigan_and_gan_train_a_few_steps():
                                         progress=False))
         hist = tr.fit(x)
         assert int(tr.step) == 2 and all(np.isfinite(v) for v in hist[-1].values())
+
+
+def test_exported_image_detector_scales_raw_pixels_in_the_graph(tmp_path):
+    from tfgan_ad.data.mnist import to_unit_range
+    from tfgan_ad.detector import BiGANDetector
+    from tfgan_ad.export import export_saved_model
+    from tfgan_ad.training.bigan import BiGANConfig
+    from tfgan_ad.training.trainer import TrainConfig
+    pixels = np.random.default_rng(1).integers(0, 256, size=(40, 28, 28), dtype=np.uint8)
+    det = BiGANDetector(model=BiGANConfig(architecture="mnist", latent_dim=200, dropout=0.5),
+                        train=TrainConfig(epochs=1, batch_size=20, steps_per_call=2,
+                                          progress=False))
+    det.fit(to_unit_range(pixels))
+    loaded = tf.saved_model.load(str(export_saved_model(det, tmp_path, 1, {})))
+    out = loaded.signatures["serving_default"](pixels=tf.constant(pixels))
+    np.testing.assert_allclose(out["score"].numpy(), det.score_samples(to_unit_range(pixels)),
+                               rtol=1e-5, atol=1e-5)

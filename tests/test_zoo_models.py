@@ -7,7 +7,7 @@ import pytest
 
 from tfgan_ad import metrics, zoo
 from tfgan_ad.data.kdd99 import paper_split
-from tfgan_ad.data.mnist import egbad_split, load_mnist
+from tfgan_ad.data.mnist import egbad_split, load_mnist, to_pixels
 from serving_helpers import plain_tf_serving_default
 
 KDD_MODELS = ["bigan_kdd99", "anogan_kdd99"]
@@ -85,7 +85,7 @@ def test_mnist_card_auprc_reproduces_from_raw_pixels(name, mnist_pool):
     card = model.metadata
     digit = int(name.rsplit("_", 1)[1])
     split = egbad_split(*mnist_pool, digit, card["seed"])
-    pixels = np.rint((split.x_test[..., 0] + 1.0) * 127.5).astype(np.uint8)
+    pixels = to_pixels(split.x_test)
     scores = model.score(pixels)
     assert metrics.auprc(split.y_test, scores) == pytest.approx(card["metrics"]["auprc"],
                                                                abs=1e-4)

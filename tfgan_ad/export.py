@@ -36,6 +36,7 @@ from pathlib import Path
 import tensorflow as tf
 
 from tfgan_ad.data.kdd99 import CATEGORICAL_COLUMNS, COLUMNS, CONTINUOUS_COLUMNS
+from tfgan_ad.data.mnist import scale_pixels
 from tfgan_ad.preprocessing import KDDPreprocessor
 
 IMAGE_SHAPE = (28, 28, 1)
@@ -122,8 +123,8 @@ class ExportedDetector(tf.Module):
                 "is_anomaly": tf.cast(score >= self.threshold, tf.int32)}
 
     def _from_pixels(self, pixels):
-        """0-255 grey levels → [-1, 1] with a channel axis (tfgan_ad.data.mnist.to_unit_range)."""
-        return self._from_features(tf.cast(pixels, tf.float32)[..., None] / 127.5 - 1.0)
+        """0-255 grey levels → [-1, 1] with a channel axis, as for training."""
+        return self._from_features(scale_pixels(tf.cast(pixels, tf.float32))[..., None])
 
     def _from_records(self, continuous, categorical):
         features = self.preprocessor({"continuous": continuous, "categorical": categorical})

@@ -93,9 +93,20 @@ def load_mnist(download: bool = True) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(images), np.concatenate(labels)
 
 
+def scale_pixels(pixels):
+    """Grey levels as floats (0-255) → [-1, 1]: the one formula, for numpy arrays here
+    and for tensors in the exported graph (:mod:`tfgan_ad.export`)."""
+    return pixels / 127.5 - 1.0
+
+
 def to_unit_range(images: np.ndarray) -> np.ndarray:
     """uint8 pixels → float32 in [-1, 1], with a channel axis: [N, 28, 28, 1]."""
-    return (images.astype(np.float32) / 127.5 - 1.0)[..., None]
+    return scale_pixels(images.astype(np.float32))[..., None]
+
+
+def to_pixels(images: np.ndarray) -> np.ndarray:
+    """The inverse of :func:`to_unit_range`: [N, 28, 28, 1] in [-1, 1] → uint8 [N, 28, 28]."""
+    return np.rint((images[..., 0] + 1.0) * 127.5).astype(np.uint8)
 
 
 @dataclass(frozen=True)

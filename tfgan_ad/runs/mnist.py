@@ -117,7 +117,7 @@ def run_job(digit: int, seed: int, run: MNISTRun, store: ResultStore, workdir,
         t0 = time.perf_counter()
         det.fit(split.x_train)
         fit_s = time.perf_counter() - t0
-        parts = det._components(split.x_test)
+        parts = det.score_components(split.x_test)
         out = {}
         for variant in ("sigma", "fm"):
             scores = combine(parts, variant, det.score_config.alpha)
