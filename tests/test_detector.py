@@ -21,15 +21,18 @@ def synthetic(n, rng):
     return normal.astype(np.float32), anomalous.astype(np.float32)
 
 
+def small_detector(epochs: int, seed: int, **kwargs) -> BiGANDetector:
+    """A BiGAN detector sized for the 8-feature synthetic data."""
+    return BiGANDetector(
+        model=BiGANConfig(n_features=8, latent_dim=2, learning_rate=1e-3, ema_decay=0.99),
+        train=TrainConfig(epochs=epochs, batch_size=50, seed=seed, progress=False), **kwargs)
+
+
 @pytest.fixture(scope="module")
 def fitted():
     rng = np.random.default_rng(0)
     train, _ = synthetic(2000, rng)
-    det = BiGANDetector(
-        model=BiGANConfig(n_features=8, latent_dim=2, learning_rate=1e-3, ema_decay=0.99),
-        train=TrainConfig(epochs=20, batch_size=50, seed=0, progress=False),
-        contamination=0.05)
-    return det.fit(train)
+    return small_detector(20, 0, contamination=0.05).fit(train)
 
 
 @pytest.mark.parametrize("variant", ["sigma", "fm"])
@@ -81,9 +84,7 @@ def test_raw_record_errors_through_preprocessor(fitted):
 def test_restarts_keep_the_lowest_training_q90():
     rng = np.random.default_rng(0)
     train, _ = synthetic(600, rng)
-    det = BiGANDetector(
-        model=BiGANConfig(n_features=8, latent_dim=2, learning_rate=1e-3, ema_decay=0.99),
-        train=TrainConfig(epochs=2, batch_size=50, seed=4, progress=False), restarts=2)
+    det = small_detector(2, 4, restarts=2)
     det.fit(train)
     report = det.restarts_
     assert [r["seed"] for r in report] == [4, 1004]
@@ -110,9 +111,7 @@ def test_for_kdd99_builds_the_named_recipes():
 def test_threshold_sample_scores_a_seeded_subset_of_training_rows():
     rng = np.random.default_rng(0)
     train, _ = synthetic(600, rng)
-    det = BiGANDetector(
-        model=BiGANConfig(n_features=8, latent_dim=2, learning_rate=1e-3, ema_decay=0.99),
-        train=TrainConfig(epochs=1, batch_size=50, seed=3, progress=False), threshold_sample=100)
+    det = small_detector(1, 3, threshold_sample=100)
     det.fit(train)
     assert len(det.decision_scores_) == 100
     all_scores = det.score_samples(train)
