@@ -121,3 +121,29 @@ def test_threshold_sample_scores_a_seeded_subset_of_training_rows():
     assert det.threshold_ == metrics.contamination_threshold(all_scores[pick], det.contamination)
     with pytest.raises(ValueError, match="threshold_sample"):
         BiGANDetector(threshold_sample=0)
+
+
+def test_xla_scoring_matches_graph_scoring(fitted):
+    """Detector(jit_compile=True) compiles its scorer with XLA: same scores, to rounding."""
+    x, _ = synthetic(500, np.random.default_rng(3))
+    plain = fitted.decision_function(x)
+    fitted.jit_compile = True
+    try:
+        xla = fitted.decision_function(x)
+        assert any(key[-1] for key in fitted._compiled)  # an XLA function was built
+    finally:
+        fitted.jit_compile = False
+    np.testing.assert_allclose(xla, plain, rtol=1e-4, atol=1e-5)
+
+
+def test_scores_equal_the_combined_components(fitted):
+    """The lean scorer (only what the variant needs) equals α·L_G + (1 − α)·L_D."""
+    from tfgan_ad.scoring.egbad import combine
+    x, _ = synthetic(300, np.random.default_rng(4))
+    parts = fitted.score_components(x)
+    for variant in ("sigma", "fm"):
+        fitted.score_config = ScoreConfig(variant=variant)
+        np.testing.assert_allclose(fitted.decision_function(x),
+                                   combine(parts, variant, fitted.score_config.alpha),
+                                   rtol=1e-5, atol=1e-6)
+    fitted.score_config = ScoreConfig()

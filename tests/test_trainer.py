@@ -75,3 +75,48 @@ def test_bad_training_data():
         tr.fit(np.zeros((0, 6), np.float32))
     with pytest.raises(TypeError, match="floating"):
         tr.fit(np.zeros((100, 6), np.int32))
+
+
+def test_xla_training_is_reproducible_and_resumable(tmp_path):
+    """TrainConfig(jit_compile=True). XLA draws its own stateless random numbers
+    (its Philox differs from TensorFlow's kernels), so an XLA run is compared with
+    XLA runs: resumed from a mid-epoch checkpoint, it repeats the uninterrupted run."""
+    def xla(ckpt=None, steps_per_call=4):
+        tf.keras.utils.set_random_seed(7)
+        gan = BiGAN(SMALL)
+        return gan, Trainer(gan, TrainConfig(epochs=2, batch_size=20, seed=5,
+                                             steps_per_call=steps_per_call, progress=False,
+                                             checkpoint_dir=ckpt, jit_compile=True))
+
+    gan_a, tr_a = xla()
+    hist = tr_a.fit(data())
+    assert tr_a.global_step == 20 and all(np.isfinite(v) for v in hist[-1].values())
+    _, tr_b = xla(str(tmp_path))
+    tr_b.fit(data(), until_step=7)
+    gan_c, tr_c = xla(str(tmp_path), steps_per_call=3)
+    tr_c.fit(data())
+    for a, c in zip(weights(gan_a), weights(gan_c)):
+        np.testing.assert_allclose(c, a, rtol=1e-5, atol=1e-6)
+    gan_0, _ = fresh()
+    assert not all(np.allclose(a, b) for a, b in zip(weights(gan_0), weights(gan_a)))
+
+
+def test_trainer_picks_up_the_strategy_of_its_scope():
+    cpu = tf.config.list_logical_devices("CPU")[0].name
+    strategy = tf.distribute.MirroredStrategy([cpu])  # one replica: any batch is fine
+    with strategy.scope():
+        gan = BiGAN(SMALL)
+        tr = Trainer(gan, TrainConfig(epochs=1, batch_size=20, progress=False))
+    assert tr.strategy is strategy
+    tr.fit(data())
+    assert tr.global_step == 10
+
+
+def test_batch_not_divisible_by_replicas_is_refused(monkeypatch):
+    class TwoReplicas:  # the trainer only asks a strategy for these
+        num_replicas_in_sync = 2
+
+    gan = BiGAN(SMALL)
+    monkeypatch.setattr(tf.distribute, "get_strategy", lambda: TwoReplicas())
+    with pytest.raises(ValueError, match="batch_size=25 is the global batch"):
+        Trainer(gan, TrainConfig(batch_size=25, progress=False))

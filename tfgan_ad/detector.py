@@ -19,7 +19,7 @@ from tfgan_ad.data.kdd99 import KDDRecords
 from tfgan_ad.errors import assertion_text
 from tfgan_ad.metrics import contamination_threshold
 from tfgan_ad.scoring.anogan import AnoGANSearchConfig, anogan_search, make_anogan_scorer
-from tfgan_ad.scoring.egbad import ScoreConfig, combine, egbad_components, egbad_score
+from tfgan_ad.scoring.egbad import ScoreConfig, egbad_components, egbad_score
 from tfgan_ad.training.bigan import BiGAN, BiGANConfig
 from tfgan_ad.training.gan import GAN, GANConfig
 from tfgan_ad.training.trainer import Trainer, TrainConfig
@@ -52,6 +52,8 @@ class Detector:
         threshold_sample: score only this many training rows (a seeded random
             subset, drawn once per fit) for ``threshold_`` and the restart rule;
             ``None`` scores them all. For scorers as slow as AnoGAN's search.
+        jit_compile: compile the scoring functions with XLA (train steps: see
+            ``TrainConfig.jit_compile``).
 
     Attributes (after ``fit``):
         threshold_: the score at or above which :meth:`predict` says 1.
@@ -64,7 +66,7 @@ class Detector:
 
     def __init__(self, preprocessor=None, model=None, train: TrainConfig | None = None,
                  contamination: float = 0.01, restarts: int = 1,
-                 threshold_sample: int | None = None):
+                 threshold_sample: int | None = None, jit_compile: bool = False):
         if not 0.0 < contamination < 0.5:
             raise ValueError(f"contamination must be in (0, 0.5), got {contamination}")
         if restarts < 1:
@@ -73,6 +75,7 @@ class Detector:
             raise ValueError(f"threshold_sample must be >= 1 or None, got {threshold_sample}")
         self.restarts = restarts
         self.threshold_sample = threshold_sample
+        self.jit_compile = jit_compile
         self.restarts_: list[dict] = []
         self._compiled: dict = {}  # tf.functions bound to self.gan, by name (and settings)
         self.preprocessor = preprocessor
@@ -227,8 +230,9 @@ class BiGANDetector(Detector):
     def __init__(self, preprocessor=None, model: BiGANConfig | None = None,
                  train: TrainConfig | None = None, score: ScoreConfig | None = None,
                  contamination: float = 0.01, restarts: int = 1,
-                 threshold_sample: int | None = None):
-        super().__init__(preprocessor, model, train, contamination, restarts, threshold_sample)
+                 threshold_sample: int | None = None, jit_compile: bool = False):
+        super().__init__(preprocessor, model, train, contamination, restarts, threshold_sample,
+                         jit_compile)
         self.score_config = score or ScoreConfig()
 
     @classmethod
@@ -247,27 +251,29 @@ class BiGANDetector(Detector):
     def _build_gan(self):
         return BiGAN(self.model_config)
 
-    def _components(self, features) -> dict:
+    def _batched(self, name: str, fn, features) -> dict:
+        """``fn`` (compiled once per name and score config) over ``features`` in
+        batches of SCORE_BATCH, with the EMA weights; its outputs concatenated."""
         self._check_fitted()
-        if "components" not in self._compiled:
-            gan, cfg = self.gan, self.score_config
-            shape = ([None, 28, 28, 1] if self.model_config.architecture == "mnist"
-                     else [None, self.model_config.n_features])
-
-            def components(x):
-                return egbad_components(gan.encoder, gan.generator, gan.discriminator, x,
-                                        cfg.degree, cfg.sigma_pair)
-
-            self._compiled["components"] = tf.function(
-                components, input_signature=[tf.TensorSpec(shape, tf.float32)])
-        fn = self._compiled["components"]
+        key = (name, self.score_config, self.jit_compile)  # the config may be reassigned
+        if key not in self._compiled:
+            self._compiled[key] = tf.function(
+                fn, jit_compile=self.jit_compile,
+                input_signature=[tf.TensorSpec([None, *self.feature_shape], tf.float32)])
+        compiled = self._compiled[key]
         out = {}
         with self.gan.ema.averaged():
             for i in range(0, len(features), SCORE_BATCH):
-                part = fn(tf.constant(features[i:i + SCORE_BATCH]))
+                part = compiled(tf.constant(features[i:i + SCORE_BATCH]))
                 for k, v in part.items():
                     out.setdefault(k, []).append(v.numpy())
         return {k: np.concatenate(v) for k, v in out.items()}
+
+    def _components(self, features) -> dict:
+        gan, cfg = self.gan, self.score_config
+        return self._batched("components", lambda x: egbad_components(
+            gan.encoder, gan.generator, gan.discriminator, x, cfg.degree, cfg.sigma_pair),
+            features)
 
     def networks(self) -> dict:
         g = self.gan
@@ -282,8 +288,9 @@ class BiGANDetector(Detector):
         return self._components(self.features(X))
 
     def _scores_from_features(self, features) -> np.ndarray:
-        parts = self._components(features)
-        return combine(parts, self.score_config.variant, self.score_config.alpha)
+        # only what the score needs (egbad_score), not every component
+        return self._batched("score", lambda x: {"score": self.graph_score(x)},
+                             features)["score"]
 
 
 class AnoGANDetector(Detector):
@@ -300,8 +307,10 @@ class AnoGANDetector(Detector):
     def __init__(self, preprocessor=None, model: GANConfig | None = None,
                  train: TrainConfig | None = None, search: AnoGANSearchConfig | None = None,
                  contamination: float = 0.01, search_batch: int = 4096, search_seed: int = 0,
-                 restarts: int = 1, threshold_sample: int | None = None):
-        super().__init__(preprocessor, model, train, contamination, restarts, threshold_sample)
+                 restarts: int = 1, threshold_sample: int | None = None,
+                 jit_compile: bool = False):
+        super().__init__(preprocessor, model, train, contamination, restarts, threshold_sample,
+                         jit_compile)
         self.search_config = search or AnoGANSearchConfig()
         self.search_batch, self.search_seed = search_batch, search_seed
 
@@ -311,10 +320,12 @@ class AnoGANDetector(Detector):
     def search(self, features) -> dict:
         """The full :func:`anogan_search` result per row, with the EMA weights."""
         self._check_fitted()
-        key = ("search", self.search_config, self.search_seed)  # both may be reassigned
+        # config and seed may be reassigned
+        key = ("search", self.search_config, self.search_seed, self.jit_compile)
         if key not in self._compiled:
             self._compiled[key] = make_anogan_scorer(
-                self.gan.generator, self.gan.discriminator, self.search_config, self.search_seed)
+                self.gan.generator, self.gan.discriminator, self.search_config, self.search_seed,
+                jit_compile=self.jit_compile)
         fn = self._compiled[key]
         out = {}
         with self.gan.ema.averaged():

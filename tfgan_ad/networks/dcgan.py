@@ -61,6 +61,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfgan_ad.networks.layers import LOGIT_DTYPE
+
 LATENT_DIM = 256
 IMAGE_SHAPE = (28, 28, 1)
 LEAKY_SLOPE = 0.2
@@ -270,6 +272,9 @@ class Generator(keras.Model):
                 # one attribute per variable: what tf.train.Checkpoint tracks
                 setattr(self, f"{layer}_{leaf}", self.add_weight(
                     shape=shape, initializer=init, trainable=leaf not in MOVING,
+                    autocast=leaf not in MOVING,  # running statistics stay float32
+                    # under tf.distribute, replicas average their statistics' updates
+                    aggregation="mean" if leaf in MOVING else "none",
                     name=f"{layer}_{leaf}"))
         self.built = True
 
@@ -279,13 +284,19 @@ class Generator(keras.Model):
                 for layer, leaves in self._shapes.items()}
 
     def call(self, z, training=False):
-        z = tf.convert_to_tensor(z)
+        # under a mixed-precision policy the math runs in the compute dtype; the
+        # variables (and the BatchNorm moving statistics) stay float32
+        dtype = self.compute_dtype
+        z = tf.cast(z, dtype)
         params = self.params()
+        cast = {layer: {leaf: tf.cast(v, dtype) for leaf, v in leaves.items()}
+                for layer, leaves in params.items()}
         if not training:
-            return generate(params, z)
-        x, moments = generate(params, z, training=True, return_moments=True)
+            return generate(cast, z)
+        x, moments = generate(cast, z, training=True, return_moments=True)
         for name, (mean, var) in moments.items():
             p = params[name]
+            mean, var = tf.cast(mean, tf.float32), tf.cast(var, tf.float32)
             p["moving_mean"].assign(BN_MOMENTUM * p["moving_mean"] + (1 - BN_MOMENTUM) * mean)
             p["moving_variance"].assign(BN_MOMENTUM * p["moving_variance"]
                                         + (1 - BN_MOMENTUM) * var)
@@ -311,7 +322,7 @@ class Critic(keras.Model):
         self.conv1 = conv(64, "conv1")
         self.conv2 = conv(128, "conv2")
         self.fc = keras.layers.Dense(1, kernel_initializer=_init(), bias_initializer="zeros",
-                                     name="fc_critic")
+                                     name="fc_critic", dtype=LOGIT_DTYPE)
         self(tf.zeros((1, *IMAGE_SHAPE)))
 
     def call(self, x, training=False):

@@ -22,7 +22,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from tfgan_ad.networks.layers import SeededDropout, dense, sub_seed
+from tfgan_ad.networks.layers import LOGIT_DTYPE, SeededDropout, dense, sub_seed
 
 LEAKY_SLOPE = 0.1
 
@@ -109,7 +109,7 @@ class Discriminator(keras.Model):
         self.fc_x = dense(units, "fc_x", spectral_norm)
         self.fc_z = dense(units, "fc_z", spectral_norm)
         self.fc_xz = dense(units, "fc_xz", spectral_norm)
-        self.logit = dense(1, "fc_logit", spectral_norm)
+        self.logit = dense(1, "fc_logit", spectral_norm, dtype=LOGIT_DTYPE)
         self.drop = [SeededDropout(dropout, name=f"dropout_{k}") for k in ("x", "z", "xz")]
         self.build(((None, n_features), (None, latent_dim)))
 
@@ -147,7 +147,7 @@ class GANDiscriminator(keras.Model):
         self.fc = [dense(u, f"fc{i + 1}") for i, u in enumerate(self.units)]
         self.drop = [SeededDropout(dropout, name=f"dropout_{i + 1}")
                      for i in range(len(self.units))]
-        self.logit = dense(1, "fc_logit")
+        self.logit = dense(1, "fc_logit", dtype=LOGIT_DTYPE)
         self.build((None, n_features))
 
     def build(self, input_shape):

@@ -27,19 +27,28 @@ class SeededDropout(keras.layers.Layer):
             return x
         if seed is None:
             raise ValueError("SeededDropout needs a seed when training=True")
-        keep = tf.random.stateless_uniform(tf.shape(x), seed=seed, dtype=x.dtype) >= self.rate
+        u = replica_rows(lambda shape: tf.random.stateless_uniform(shape, seed=seed),
+                         tf.shape(x))
+        keep = u >= self.rate
         return tf.where(keep, x / (1.0 - self.rate), tf.zeros_like(x))
 
     def get_config(self):
         return {**super().get_config(), "rate": self.rate}
 
 
-def dense(units: int, name: str, spectral_norm: bool = False) -> keras.layers.Layer:
-    """Dense with the papers' init (Xavier/Glorot-uniform kernel, zero bias)."""
+#: dtype of every network's last (logit / critic) layer, whatever the mixed-precision
+#: policy: logits stay float32
+LOGIT_DTYPE = "float32"
+
+
+def dense(units: int, name: str, spectral_norm: bool = False,
+          dtype=None) -> keras.layers.Layer:
+    """Dense with the papers' init (Xavier/Glorot-uniform kernel, zero bias);
+    ``dtype`` overrides the global dtype policy (:data:`LOGIT_DTYPE` for logits)."""
     layer = keras.layers.Dense(units, kernel_initializer="glorot_uniform",
-                               bias_initializer="zeros", name=name)
+                               bias_initializer="zeros", name=name, dtype=dtype)
     if spectral_norm:
-        layer = keras.layers.SpectralNormalization(layer, name=f"{name}_sn")
+        layer = keras.layers.SpectralNormalization(layer, name=f"{name}_sn", dtype=dtype)
     return layer
 
 
@@ -48,3 +57,28 @@ def sub_seed(seed, k: int):
     if seed is None:
         return None
     return tf.random.experimental.stateless_fold_in(seed, k)
+
+
+def replica_rows(sample, shape):
+    """``sample(shape)`` for this replica's rows of the global batch.
+
+    Under a ``tf.distribute`` strategy with R replicas in sync, each replica holds
+    ``shape[0]`` rows of a global batch of ``R · shape[0]``. A stateless random
+    tensor drawn for the global batch and sliced to the replica's rows makes a
+    run on R replicas draw the same latent samples and dropout masks, row for
+    row, as a run on one device with the same global batch. Outside a strategy
+    (or with one replica) it is just ``sample(shape)``.
+
+    Args:
+        sample: shape → tensor, a stateless random op with a fixed seed.
+        shape: the local shape (int32 tensor or list), rows first.
+    """
+    ctx = tf.distribute.get_replica_context()
+    replicas = ctx.num_replicas_in_sync if ctx is not None else 1
+    if replicas == 1:
+        return sample(shape)
+    shape = tf.convert_to_tensor(shape, tf.int32)
+    n = shape[0]
+    full = sample(tf.concat([[n * replicas], shape[1:]], axis=0))
+    start = tf.cast(ctx.replica_id_in_sync_group, tf.int32) * n
+    return full[start:start + n]

@@ -28,7 +28,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from tfgan_ad.networks.layers import SeededDropout, sub_seed
+from tfgan_ad.networks.layers import LOGIT_DTYPE, SeededDropout, sub_seed
 
 LEAKY_SLOPE = 0.1
 IMAGE_SHAPE = (28, 28, 1)
@@ -44,9 +44,9 @@ def _conv(filters, kernel, strides, name, transpose=False):
                bias_initializer="zeros", name=name)
 
 
-def _dense(units, name):
+def _dense(units, name, dtype=None):
     return keras.layers.Dense(units, kernel_initializer=_init(), bias_initializer="zeros",
-                              name=name)
+                              name=name, dtype=dtype)
 
 
 def _bn(name):
@@ -125,7 +125,7 @@ class Discriminator(keras.Model):
         self.conv2, self.bn2 = _conv(64, 4, 2, "conv2"), _bn("bn2")
         self.fc_z = _dense(512, "fc_z")
         self.fc_xz = _dense(1024, "fc_xz")
-        self.logit = _dense(1, "fc_logit")
+        self.logit = _dense(1, "fc_logit", dtype=LOGIT_DTYPE)
         self.drop = [SeededDropout(dropout, name=f"dropout_{i}") for i in range(4)]
         self((tf.zeros((1, *IMAGE_SHAPE)), tf.zeros((1, latent_dim))))
 
@@ -154,7 +154,7 @@ class GANDiscriminator(keras.Model):
         self.conv1 = _conv(64, 4, 2, "conv1")
         self.conv2, self.bn2 = _conv(64, 4, 2, "conv2"), _bn("bn2")
         self.fc3, self.bn3 = _dense(1024, "fc3"), _bn("bn3")
-        self.logit = _dense(1, "fc_logit")
+        self.logit = _dense(1, "fc_logit", dtype=LOGIT_DTYPE)
         self(tf.zeros((1, *IMAGE_SHAPE)))
 
     def call(self, x, training=False, seed=None):

@@ -130,8 +130,9 @@ class ADGANSearchConfig:
 def initial_latents(latent_dim: int, config: ADGANSearchConfig):
     """The seeds' starts z_1..z_S ~ N(0, I), [S, latent]: one stateless draw, shared by all points.
 
-    Philox explicitly: "auto_select" may pick another generator under XLA or on
-    other devices, and the starts (hence the scores) would change.
+    Philox explicitly: "auto_select" may pick another generator on other
+    devices, and the starts (hence the scores) would change. XLA implements even
+    Philox differently, so :func:`make_adgan_scorer` draws them outside XLA.
     """
     return tf.random.stateless_normal([config.n_seeds, latent_dim],
                                       seed=tf.constant([config.seed, 0], tf.int64),
@@ -164,7 +165,8 @@ def _adam(p, g, m, v, lr, t, config):
     return p - alpha * m / (tf.sqrt(v) + config.epsilon), m, v
 
 
-def adgan_search(generator, x, config: ADGANSearchConfig = ADGANSearchConfig()) -> dict:
+def adgan_search(generator, x, config: ADGANSearchConfig = ADGANSearchConfig(),
+                 z0=None) -> dict:
     """The ADGAN search for every row of ``x`` [N, 28, 28, 1], all points and seeds at once.
 
     Args:
@@ -172,6 +174,7 @@ def adgan_search(generator, x, config: ADGANSearchConfig = ADGANSearchConfig()) 
             ``latent_dim`` and ``params()`` in the structure of :func:`generate`);
             θ₀ is read from its variables at call time (inside ``ema.averaged()``:
             the EMA weights).
+        z0: the seeds' starts [S, latent] (default :func:`initial_latents`).
 
     Returns:
         ``score`` [N] (mean final loss over the seeds), ``losses`` [N, S] (final
@@ -182,7 +185,7 @@ def adgan_search(generator, x, config: ADGANSearchConfig = ADGANSearchConfig()) 
         raise ValueError(f"ADGAN input x must have shape (batch, 28, 28, 1), got {tuple(x.shape)}")
     n, s = tf.shape(x)[0], config.n_seeds
     theta0, consts = split_params(generator)
-    z0 = initial_latents(generator.latent_dim, config)  # [S, L]
+    z0 = initial_latents(generator.latent_dim, config) if z0 is None else z0  # [S, L]
     z = tf.tile(z0[None], [n, 1, 1])  # [N, S, L]
     if config.share_theta:
         paths, target = n, x[:, None]  # path = point, rows = its seeds
@@ -219,7 +222,7 @@ def adgan_search(generator, x, config: ADGANSearchConfig = ADGANSearchConfig()) 
 
 
 def adgan_search_chunked(generator, x, config: ADGANSearchConfig = ADGANSearchConfig(),
-                         points_per_call: int = 2) -> dict:
+                         points_per_call: int = 2, z0=None) -> dict:
     """:func:`adgan_search` over ``points_per_call`` points at a time (a sequential
     ``tf.map_fn``), so that memory is that of one chunk whatever the batch size."""
     if points_per_call < 1:
@@ -234,7 +237,7 @@ def adgan_search_chunked(generator, x, config: ADGANSearchConfig = ADGANSearchCo
     spec = {"score": tf.TensorSpec([None], tf.float32),
             "losses": tf.TensorSpec([None, config.n_seeds], tf.float32),
             "initial_losses": tf.TensorSpec([None, config.n_seeds], tf.float32)}
-    out = tf.map_fn(lambda xc: adgan_search(generator, xc, config), chunks,
+    out = tf.map_fn(lambda xc: adgan_search(generator, xc, config, z0), chunks,
                     fn_output_signature=spec, parallel_iterations=1)
     return {key: tf.reshape(v, tf.concat([[k * c], tf.shape(v)[2:]], axis=0))[:n]
             for key, v in out.items()}
@@ -263,8 +266,15 @@ def make_adgan_scorer(generator, config: ADGANSearchConfig = ADGANSearchConfig()
     2 GB by :func:`points_per_call_for`); the chunks run one after another.
     """
     ppc = points_per_call or points_per_call_for(generator, config)
+    if not jit_compile:
+        return tf.function(lambda x: adgan_search_chunked(generator, x, config, ppc),
+                           reduce_retracing=True)
+    # XLA compiles the search; the starts are drawn outside it, since XLA's stateless
+    # generators give other numbers than TensorFlow's kernels
+    inner = tf.function(lambda x, z0: adgan_search_chunked(generator, x, config, ppc, z0),
+                        jit_compile=True)
 
     def search(x):
-        return adgan_search_chunked(generator, x, config, ppc)
+        return inner(x, initial_latents(generator.latent_dim, config))
 
-    return tf.function(search, jit_compile=jit_compile, reduce_retracing=True)
+    return tf.function(search, reduce_retracing=True)

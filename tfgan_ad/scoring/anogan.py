@@ -71,24 +71,29 @@ def initial_latent(x, latent_dim: int, seed: int):
 
 
 def _parts(generator, discriminator, x, z, config):
-    x_gen = generator(z, training=False)
+    # z, the losses and the search state are float32 whatever the networks' policy
+    x_gen = tf.cast(generator(z, training=False), tf.float32)
     l_g = row_norm(x - x_gen, config.degree)
     logit_fake, feat_fake = discriminator(x_gen, training=False)
     if config.variant == "sigma":
-        logit = tf.reshape(logit_fake, [-1])
+        logit = tf.cast(tf.reshape(logit_fake, [-1]), tf.float32)
         l_d = tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.ones_like(logit), logits=logit)
     else:
         _, feat_real = discriminator(x, training=False)
-        l_d = row_norm(feat_real - feat_fake, config.degree)
+        l_d = row_norm(tf.cast(feat_real, tf.float32) - tf.cast(feat_fake, tf.float32),
+                       config.degree)
     return l_g, l_d
 
 
 def anogan_search(generator, discriminator, x, config: AnoGANSearchConfig = AnoGANSearchConfig(),
-                  seed: int = 0) -> dict:
-    """Search z for every row of ``x``; returns score, z and the loss before/after (all [N])."""
+                  seed: int = 0, z0=None) -> dict:
+    """Search z for every row of ``x``; returns score, z and the loss before/after (all [N]).
+
+    ``z0``: the starting codes [N, latent] (default :func:`initial_latent` of ``seed``).
+    """
     x = tf.cast(x, tf.float32)
     lam = config.lam
-    z = initial_latent(x, generator.latent_dim, seed)
+    z = initial_latent(x, generator.latent_dim, seed) if z0 is None else tf.cast(z0, tf.float32)
     m = tf.zeros_like(z)
     v = tf.zeros_like(z)
     lrs = tf.constant(config.learning_rates, tf.float32)
@@ -119,8 +124,19 @@ def anogan_search(generator, discriminator, x, config: AnoGANSearchConfig = AnoG
 
 def make_anogan_scorer(generator, discriminator, config: AnoGANSearchConfig = AnoGANSearchConfig(),
                        seed: int = 0, jit_compile: bool = False):
-    """A ``tf.function`` x [N, ...] → :func:`anogan_search` result, traced once per shape."""
-    def search(x):
-        return anogan_search(generator, discriminator, x, config, seed)
+    """A ``tf.function`` x [N, ...] → :func:`anogan_search` result, traced once per shape.
 
-    return tf.function(search, jit_compile=jit_compile, reduce_retracing=True)
+    With ``jit_compile`` the search is compiled by XLA, but the starting codes are
+    drawn outside it: XLA's stateless generators give other numbers than
+    TensorFlow's kernels, and the scores would depend on the setting.
+    """
+    if not jit_compile:
+        return tf.function(lambda x: anogan_search(generator, discriminator, x, config, seed),
+                           reduce_retracing=True)
+    inner = tf.function(lambda x, z0: anogan_search(generator, discriminator, x, config,
+                                                    seed, z0=z0), jit_compile=True)
+
+    def search(x):
+        return inner(x, initial_latent(x, generator.latent_dim, seed))
+
+    return tf.function(search, reduce_retracing=True)

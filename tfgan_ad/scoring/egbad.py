@@ -47,21 +47,36 @@ class ScoreConfig:
         return dataclasses.asdict(self)
 
 
+def _reconstruct(encoder, generator, x):
+    # networks may compute in a mixed-precision dtype: scores are float32
+    z = encoder(x, training=False)
+    return z, tf.cast(generator(z, training=False), tf.float32)
+
+
+def _sigma(logit):
+    logit = tf.cast(tf.reshape(logit, [-1]), tf.float32)
+    return tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.ones_like(logit), logits=logit)
+
+
+def _both_pairs(discriminator, x, x_rec, z):
+    """D on (x, z) and (x_rec, z) as one call on 2N rows (D is row-wise at inference)."""
+    n = tf.shape(x)[0]
+    logits, feats = discriminator((tf.concat([x, x_rec], 0), tf.concat([z, z], 0)),
+                                  training=False)
+    feats = tf.cast(feats, tf.float32)
+    return logits[:n], logits[n:], feats[:n], feats[n:]
+
+
 def egbad_components(encoder, generator, discriminator, x, degree: int = 1,
                      sigma_pair: str = "paper"):
     """``{"l_g", "l_d_sigma", "l_d_fm"}``, each shape (N,), from one forward pass."""
     x = tf.cast(x, tf.float32)
-    z = encoder(x, training=False)
-    x_rec = generator(z, training=False)
-    logit_enc, feat_enc = discriminator((x, z), training=False)
-    logit_rec, feat_rec = discriminator((x_rec, z), training=False)
-    logit = logit_enc if sigma_pair == "paper" else logit_rec
-    logit = tf.cast(tf.reshape(logit, [-1]), tf.float32)
+    z, x_rec = _reconstruct(encoder, generator, x)
+    logit_enc, logit_rec, feat_enc, feat_rec = _both_pairs(discriminator, x, x_rec, z)
     return {
-        "l_g": row_norm(tf.cast(x - x_rec, tf.float32), degree),
-        "l_d_sigma": tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.ones_like(logit),
-                                                             logits=logit),
-        "l_d_fm": row_norm(tf.cast(feat_enc - feat_rec, tf.float32), degree),
+        "l_g": row_norm(x - x_rec, degree),
+        "l_d_sigma": _sigma(logit_enc if sigma_pair == "paper" else logit_rec),
+        "l_d_fm": row_norm(feat_enc - feat_rec, degree),
     }
 
 
@@ -72,7 +87,18 @@ def combine(components: dict, variant: str, alpha: float):
 
 
 def egbad_score(encoder, generator, discriminator, x, config: ScoreConfig = ScoreConfig()):
-    """A(x) for a batch ``x`` (N, features) → (N,) float32."""
-    parts = egbad_components(encoder, generator, discriminator, x, config.degree,
-                             config.sigma_pair)
-    return combine(parts, config.variant, config.alpha)
+    """A(x) for a batch ``x`` (N, features) → (N,) float32.
+
+    Runs only what ``config`` needs: σ calls D once, on the one pair it scores;
+    FM calls it once on both pairs stacked.
+    """
+    x = tf.cast(x, tf.float32)
+    z, x_rec = _reconstruct(encoder, generator, x)
+    l_g = row_norm(x - x_rec, config.degree)
+    if config.variant == "sigma":
+        pair = (x, z) if config.sigma_pair == "paper" else (x_rec, z)
+        l_d = _sigma(discriminator(pair, training=False)[0])
+    else:
+        _, _, feat_enc, feat_rec = _both_pairs(discriminator, x, x_rec, z)
+        l_d = row_norm(feat_enc - feat_rec, config.degree)
+    return config.alpha * l_g + (1.0 - config.alpha) * l_d

@@ -16,7 +16,7 @@ import tensorflow as tf
 
 from tfgan_ad.networks import kdd, mnist
 from tfgan_ad.networks.layers import sub_seed
-from tfgan_ad.training import losses
+from tfgan_ad.training import losses, steps
 from tfgan_ad.training.config import BiGANConfig
 from tfgan_ad.training.ema import EMA
 
@@ -57,7 +57,8 @@ class BiGAN(tf.Module):
     def __init__(self, config: BiGANConfig, networks=None):
         super().__init__(name="bigan")
         self.config = config
-        self.encoder, self.generator, self.discriminator = networks or build_networks(config)
+        with config.precision_scope():
+            self.encoder, self.generator, self.discriminator = networks or build_networks(config)
 
         self.opt_d = config.adam("opt_d", self.discriminator.trainable_variables)
         self.opt_g = config.adam("opt_g", self.generator.trainable_variables)
@@ -72,7 +73,7 @@ class BiGAN(tf.Module):
                     opt_e=self.opt_e, ema=self.ema)
 
     def _latent(self, n, seed):
-        return tf.random.stateless_normal([n, self.config.latent_dim], seed=seed)
+        return steps.latent(n, self.config.latent_dim, seed)
 
     def train_step(self, batches, seed):
         x_d, x_ge = batches
@@ -85,7 +86,7 @@ class BiGAN(tf.Module):
             l_gen, _ = dis((gen(z, training=True), z), training=True, seed=sub_seed(seed, 2))
             loss_d = losses.bigan_discriminator_loss(l_enc, l_gen)
         d_vars = dis.trainable_variables
-        self.opt_d.apply_gradients(zip(tape.gradient(loss_d, d_vars), d_vars))
+        steps.minimize(tape, self.opt_d, loss_d, d_vars)
 
         z = self._latent(n, sub_seed(seed, 3))
         with tf.GradientTape(persistent=True) as tape:
@@ -94,8 +95,8 @@ class BiGAN(tf.Module):
             loss_g = losses.bigan_generator_loss(l_gen)
             loss_e = losses.bigan_encoder_loss(l_enc)
         g_vars, e_vars = gen.trainable_variables, enc.trainable_variables
-        g_grads = tape.gradient(loss_g, g_vars)
-        e_grads = tape.gradient(loss_e, e_vars)
+        g_grads = steps.gradients(tape, self.opt_g, loss_g, g_vars)
+        e_grads = steps.gradients(tape, self.opt_e, loss_e, e_vars)
         del tape
         self.opt_g.apply_gradients(zip(g_grads, g_vars))
         self.opt_e.apply_gradients(zip(e_grads, e_vars))

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from dataclasses import dataclass
 
 import keras
+
+#: ``ModelConfig.precision`` values: Keras dtype policies
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 
 
 @dataclass
@@ -21,6 +25,12 @@ class ModelConfig:
             off in the paper's code, needed for runs of a few hundred steps.
         dropout: dropout rate in D.
         spectral_norm: spectral normalization on D's Dense layers (not in the paper).
+        precision: Keras dtype policy of the networks: ``"float32"``,
+            ``"mixed_bfloat16"`` (CPUs with bf16 units, TPUs) or ``"mixed_float16"``
+            (GPUs; the optimizers then scale the loss dynamically). Weights,
+            optimizer state, EMA shadows, logits (each network's last layer),
+            losses, the gradient penalty and the test-time latent searches stay
+            float32.
     """
 
     architecture: str = "kdd"
@@ -33,6 +43,21 @@ class ModelConfig:
     ema_warmup: bool = False
     dropout: float = 0.2
     spectral_norm: bool = False
+    precision: str = "float32"
+
+    def __post_init__(self):
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"unknown precision {self.precision!r}; known: {PRECISIONS}")
+
+    @contextlib.contextmanager
+    def precision_scope(self):
+        """Networks built inside this block compute in ``precision``."""
+        previous = keras.config.dtype_policy()
+        keras.config.set_dtype_policy(self.precision)
+        try:
+            yield
+        finally:
+            keras.config.set_dtype_policy(previous)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -49,6 +74,8 @@ class ModelConfig:
         """A built Adam optimizer for ``variables`` with this config's settings."""
         opt = keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1,
                                     beta_2=self.beta_2, name=name)
+        if self.precision == "mixed_float16":
+            opt = keras.optimizers.LossScaleOptimizer(opt, name=f"{name}_loss_scale")
         opt.build(variables)
         return opt
 

@@ -41,13 +41,17 @@ class EMA(tf.Module):
         self.warmup = bool(warmup)
         self._live = list(variables)
         with tf.init_scope():
+            # under a distribution strategy every replica computes the same update
+            # from the same (synchronised) weights: the first replica's value is kept
+            once = tf.VariableAggregation.ONLY_FIRST_REPLICA
             self.shadows = [
                 tf.Variable(tf.convert_to_tensor(v), trainable=False,
-                            name=f"shadow_{i}")
+                            name=f"shadow_{i}", aggregation=once)
                 for i, v in enumerate(self._live)
             ]
             if self.warmup:  # only then: older checkpoints have no counter
-                self.updates = tf.Variable(0, dtype=tf.int64, trainable=False, name="updates")
+                self.updates = tf.Variable(0, dtype=tf.int64, trainable=False, name="updates",
+                                           aggregation=once)
         self._swapped = False
 
     def update(self):

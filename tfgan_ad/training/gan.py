@@ -11,7 +11,7 @@ import tensorflow as tf
 
 from tfgan_ad.networks import kdd, mnist
 from tfgan_ad.networks.layers import sub_seed
-from tfgan_ad.training import losses
+from tfgan_ad.training import losses, steps
 from tfgan_ad.training.config import GANConfig
 from tfgan_ad.training.ema import EMA
 
@@ -41,7 +41,8 @@ class GAN(tf.Module):
     def __init__(self, config: GANConfig, networks=None):
         super().__init__(name="gan")
         self.config = config
-        self.generator, self.discriminator = networks or build_networks(config)
+        with config.precision_scope():
+            self.generator, self.discriminator = networks or build_networks(config)
         self.opt_d = config.adam("opt_d", self.discriminator.trainable_variables)
         self.opt_g = config.adam("opt_g", self.generator.trainable_variables)
         self.ema = EMA(self.generator.trainable_variables
@@ -53,7 +54,7 @@ class GAN(tf.Module):
                     opt_d=self.opt_d, opt_g=self.opt_g, ema=self.ema)
 
     def _latent(self, n, seed):
-        return tf.random.stateless_normal([n, self.config.latent_dim], seed=seed)
+        return steps.latent(n, self.config.latent_dim, seed)
 
     def train_step(self, batches, seed):
         (x,) = batches
@@ -65,13 +66,13 @@ class GAN(tf.Module):
             l_fake, _ = dis(gen(z, training=True), training=True, seed=sub_seed(seed, 2))
             loss_d = losses.discriminator_loss(l_real, l_fake)
         d_vars = dis.trainable_variables
-        self.opt_d.apply_gradients(zip(tape.gradient(loss_d, d_vars), d_vars))
+        steps.minimize(tape, self.opt_d, loss_d, d_vars)
 
         z = self._latent(n, sub_seed(seed, 3))
         with tf.GradientTape() as tape:
             l_fake, _ = dis(gen(z, training=True), training=True, seed=sub_seed(seed, 4))
             loss_g = losses.generator_loss(l_fake)
         g_vars = gen.trainable_variables
-        self.opt_g.apply_gradients(zip(tape.gradient(loss_g, g_vars), g_vars))
+        steps.minimize(tape, self.opt_g, loss_g, g_vars)
         self.ema.update()
         return {"loss_d": loss_d, "loss_g": loss_g}

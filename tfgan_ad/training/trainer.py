@@ -11,6 +11,23 @@ may consume several independent mini-batches (``batches_per_step``): the
 BiGAN's D update and G/E update draw from two independent shuffles as in the
 EGBAD code; a WGAN-GP step draws one batch per critic update.
 
+Distribution: build the model and the trainer inside ``strategy.scope()``
+(``tf.distribute.MirroredStrategy``, ``MultiWorkerMirroredStrategy``, ...); the
+trainer picks the strategy up from the scope. ``TrainConfig.batch_size`` is
+the *global* batch: each of the R replicas in sync takes its own
+``batch_size / R`` rows of every mini-batch, gradients are summed over
+replicas by the optimizer (the step scales each replica's loss by 1/R), and
+latent samples and dropout masks are drawn for the global batch and sliced,
+so R replicas reproduce a one-device run with the same global batch up to
+floating-point summation order (tested with two worker processes). Every
+worker of a multi-worker run needs the same training array. The step counter
+and the EMA shadows are mirrored and updated once per step. Only the chief
+worker (task 0) writes checkpoints and summaries to the given directories;
+the other workers write theirs to a per-worker temporary directory, removed
+at the end of ``fit``. BatchNorm (MNIST and DCGAN generators) normalises by each
+replica's own batch statistics, not synchronised ones; the DCGAN generator's
+moving averages take the mean of the replicas' updates.
+
 Randomness is explicit. The data order of epoch ``e`` comes from
 ``numpy.random.default_rng([seed, e])`` and every random op of step ``t``
 (latent samples, dropout masks) from stateless ops seeded with
@@ -23,6 +40,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass
 from typing import Protocol
@@ -57,7 +77,8 @@ class TrainConfig:
     Args:
         epochs: passes over the training data; an epoch is ``N // batch_size`` steps
             (the last partial batch is dropped, as in the reference code).
-        batch_size: rows per mini-batch.
+        batch_size: rows per mini-batch: the global batch under a distribution
+            strategy, divided evenly among the replicas.
         seed: the run's seed (data order, latent samples, dropout masks).
         steps_per_call: training steps per ``tf.function`` call.
         checkpoint_dir: where to save/restore (``None``: no checkpoints).
@@ -92,18 +113,38 @@ class Trainer:
     def __init__(self, model: GANModel, config: TrainConfig):
         self.model = model
         self.config = config
-        self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
+        #: the strategy whose scope the trainer was built in (the default one if none)
+        self.strategy = tf.distribute.get_strategy()
+        replicas = self.strategy.num_replicas_in_sync
+        if config.batch_size % replicas:
+            raise ValueError(f"batch_size={config.batch_size} is the global batch and must "
+                             f"divide evenly among {replicas} replicas")
+        with self.strategy.scope():
+            self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step",
+                                    aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
         self.checkpoint = tf.train.Checkpoint(step=self.step, **model.checkpoint_items())
+        self.is_chief, self._scratch = _worker_role(self.strategy)
         self.manager = None
         if config.checkpoint_dir:
             self.manager = tf.train.CheckpointManager(
-                self.checkpoint, config.checkpoint_dir, max_to_keep=3)
+                self.checkpoint, self._writable(config.checkpoint_dir), max_to_keep=3)
         self._run = tf.function(self._run_steps, jit_compile=config.jit_compile,
                                 reduce_retracing=True)
         self.history: list[dict] = []
         #: steady-state training speed of the last ``fit`` (its first call, which
         #: traces the step, is left out), or None when too few calls to tell
         self.steps_per_second: float | None = None
+
+    @property
+    def global_step(self) -> int:
+        """Training steps taken so far (the value of ``step``; mirrored under a strategy)."""
+        return int(self.step.read_value())
+
+    def _writable(self, directory: str) -> str:
+        """``directory`` on the chief; a scratch directory on other workers."""
+        if self.is_chief:
+            return directory
+        return os.path.join(self._scratch, os.path.basename(os.path.normpath(directory)))
 
     def restore(self) -> bool:
         """Restore the latest checkpoint, if any; True when one was restored."""
@@ -112,17 +153,28 @@ class Trainer:
         self.checkpoint.restore(self.manager.latest_checkpoint).assert_existing_objects_matched()
         return True
 
+    def _replica_step(self, x, idx, seed):
+        """One train step on this replica's rows of the global batches ``idx`` [bps, batch]."""
+        ctx = tf.distribute.get_replica_context()
+        local = self.config.batch_size // ctx.num_replicas_in_sync
+        start = tf.cast(ctx.replica_id_in_sync_group, tf.int32) * local
+        batches = tuple(tf.gather(x, idx[j, start:start + local])
+                        for j in range(self.model.batches_per_step))
+        losses = self.model.train_step(batches, seed)
+        return {n: tf.cast(losses[n], tf.float32) for n in self.model.loss_names}
+
     def _run_steps(self, x, idx):
         """``idx``: int32 [k, batches_per_step, batch]; returns mean losses over k steps."""
         k = tf.shape(idx)[0]
         seed0 = tf.constant(self.config.seed, tf.int64)
         totals = {n: tf.zeros([], tf.float32) for n in self.model.loss_names}
+        mean = tf.distribute.ReduceOp.MEAN
         for i in tf.range(k):
-            batches = tuple(tf.gather(x, idx[i, j]) for j in range(self.model.batches_per_step))
             seed = tf.stack([seed0, self.step])
-            losses = self.model.train_step(batches, seed)
+            losses = self.strategy.run(self._replica_step, args=(x, idx[i], seed))
             self.step.assign_add(1)
-            totals = {n: totals[n] + tf.cast(losses[n], tf.float32) for n in totals}
+            totals = {n: totals[n] + self.strategy.reduce(mean, losses[n], axis=None)
+                      for n in totals}
         return {n: t / tf.cast(k, tf.float32) for n, t in totals.items()}
 
     def _epoch_indices(self, n: int, epoch: int) -> np.ndarray:
@@ -159,10 +211,11 @@ class Trainer:
         if until_step is not None:
             total = min(total, until_step)
         x_t = tf.convert_to_tensor(x, tf.float32)
-        writer = tf.summary.create_file_writer(cfg.log_dir) if cfg.log_dir else None
+        writer = (tf.summary.create_file_writer(self._writable(cfg.log_dir))
+                  if cfg.log_dir else None)
         t_train, steps_run, traced = 0.0, 0, False
-        while int(self.step) < total:
-            start = int(self.step)
+        while self.global_step < total:
+            start = self.global_step
             epoch, offset = divmod(start, steps_per_epoch)
             idx = self._epoch_indices(n, epoch)
             end = min(steps_per_epoch, total - epoch * steps_per_epoch)
@@ -181,7 +234,7 @@ class Trainer:
                     # the chunk either finished or did not start its last step; the
                     # step counter says which, so saving now loses nothing
                     if self.manager is not None:
-                        self.manager.save(checkpoint_number=int(self.step))
+                        self.manager.save(checkpoint_number=self.global_step)
                     raise
                 losses = {k: float(v) for k, v in losses.items()}
                 if traced:  # the first call of a fit includes tracing: not timed
@@ -191,12 +244,12 @@ class Trainer:
                 for k, v in losses.items():
                     if not math.isfinite(v):
                         raise FloatingPointError(
-                            f"{k} became {v} at step {int(self.step)}; last checkpoint kept in "
+                            f"{k} became {v} at step {self.global_step}; last checkpoint kept in "
                             f"{cfg.checkpoint_dir}")
                     sums[k] = sums.get(k, 0.0) + v * (hi - lo)
                 count += hi - lo
                 if writer is not None:
-                    with writer.as_default(step=int(self.step)):
+                    with writer.as_default(step=self.global_step):
                         for k, v in losses.items():
                             tf.summary.scalar(k, v)
                 bar.update(hi, values=list(losses.items()))
@@ -206,9 +259,23 @@ class Trainer:
                 self.history.append({"epoch": epoch + 1, **means})
             if self.manager is not None and (
                     not epoch_done or (epoch + 1) % cfg.checkpoint_every == 0
-                    or int(self.step) >= total):
-                self.manager.save(checkpoint_number=int(self.step))
+                    or self.global_step >= total):
+                self.manager.save(checkpoint_number=self.global_step)
         if writer is not None:
             writer.flush()
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
         self.steps_per_second = steps_run / t_train if t_train > 0 else None
         return self.history
+
+
+def _worker_role(strategy) -> tuple[bool, str | None]:
+    """(is this the chief worker, scratch directory for a non-chief's files)."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or not resolver.cluster_spec().as_dict():
+        return True, None
+    task_type, task_id = resolver.task_type, resolver.task_id
+    if task_type in (None, "chief") or (task_type == "worker" and task_id == 0
+                                        and "chief" not in resolver.cluster_spec().jobs):
+        return True, None
+    return False, tempfile.mkdtemp(prefix=f"tfgan_ad_{task_type}{task_id}_")

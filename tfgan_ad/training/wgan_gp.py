@@ -28,7 +28,8 @@ from dataclasses import dataclass
 import tensorflow as tf
 
 from tfgan_ad.networks import dcgan
-from tfgan_ad.networks.layers import sub_seed
+from tfgan_ad.networks.layers import replica_rows, sub_seed
+from tfgan_ad.training import steps
 from tfgan_ad.training.config import ModelConfig
 from tfgan_ad.training.ema import EMA
 
@@ -61,6 +62,7 @@ class WGANGPConfig(ModelConfig):
     n_critic: int = 5
 
     def __post_init__(self):
+        super().__post_init__()
         if self.n_critic < 1:
             raise ValueError(f"n_critic must be >= 1, got {self.n_critic}")
         if self.gp_weight < 0:
@@ -89,10 +91,11 @@ def gradient_penalty(critic, real, fake, seed, gp_weight: float = 10.0,
         seed: stateless seed (shape [2]) of the interpolation weights ε ~ U[0, 1],
             one per sample.
     """
-    real = tf.convert_to_tensor(real, tf.float32)
-    fake = tf.convert_to_tensor(fake, tf.float32)
+    # float32 whatever the networks' precision: x̂, the input gradient and its norm
+    real = tf.cast(real, tf.float32)
+    fake = tf.cast(fake, tf.float32)
     shape = tf.concat([tf.shape(real)[:1], tf.ones([real.shape.rank - 1], tf.int32)], axis=0)
-    eps = tf.random.stateless_uniform(shape, seed=seed, minval=0.0, maxval=1.0)
+    eps = replica_rows(lambda s: tf.random.stateless_uniform(s, seed=seed), shape)
     x_hat = real + eps * (fake - real)
     with tf.GradientTape() as tape:
         tape.watch(x_hat)
@@ -122,7 +125,8 @@ class WGANGP(tf.Module):
         config = config or WGANGPConfig()
         self.config = config
         self.batches_per_step = config.n_critic
-        self.generator, self.critic = networks or build_networks(config)
+        with config.precision_scope():
+            self.generator, self.critic = networks or build_networks(config)
         self.opt_d = config.adam("opt_d", self.critic.trainable_variables)
         self.opt_g = config.adam("opt_g", self.generator.trainable_variables)
         self.ema = EMA(self.generator.trainable_variables + self.critic.trainable_variables,
@@ -133,7 +137,7 @@ class WGANGP(tf.Module):
                 "opt_d": self.opt_d, "opt_g": self.opt_g, "ema": self.ema}
 
     def _latent(self, n, seed):
-        return tf.random.stateless_normal([n, self.config.latent_dim], seed=seed)
+        return steps.latent(n, self.config.latent_dim, seed)
 
     def train_step(self, batches, seed):
         gen, critic, cfg = self.generator, self.critic, self.config
@@ -148,14 +152,14 @@ class WGANGP(tf.Module):
                        - tf.reduce_mean(_critic_values(critic, fake)))
                 gp_i = gradient_penalty(critic, x, fake, sub_seed(s, 1), cfg.gp_weight)
                 loss_i = -w_i + gp_i
-            self.opt_d.apply_gradients(zip(tape.gradient(loss_i, d_vars), d_vars))
+            steps.minimize(tape, self.opt_d, loss_i, d_vars)
             loss_d, gp, w = loss_d + loss_i, gp + gp_i, w + w_i
 
         z = self._latent(tf.shape(batches[0])[0], sub_seed(seed, len(batches)))
         with tf.GradientTape() as tape:
             loss_g = -tf.reduce_mean(_critic_values(critic, gen(z, training=True)))
         g_vars = gen.trainable_variables
-        self.opt_g.apply_gradients(zip(tape.gradient(loss_g, g_vars), g_vars))
+        steps.minimize(tape, self.opt_g, loss_g, g_vars)
         self.ema.update()
         k = float(len(batches))
         return {"loss_d": loss_d / k, "loss_g": loss_g, "gradient_penalty": gp / k,
