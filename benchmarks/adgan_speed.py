@@ -3,7 +3,7 @@
 On the same test points and generator, times test points/s of
 :func:`tfgan_ad.scoring.adgan.make_adgan_scorer` (all points × seeds of a
 chunk as paths of one ``tf.function``; ``--points_per_call`` points at a
-time, traced on a warm-up chunk first) and of the oracle of
+time, traced and warmed up by one untimed call on the same input first) and of the oracle of
 tests/adgan_oracle.py (one eager Keras-Adam search per point and seed), checks
 that both give the same scores (``allclose``) and prints the speed ratio.
 Timing does not depend on the weights' values, so the generator is freshly
@@ -67,7 +67,7 @@ def main(_):
 
     scorer = make_adgan_scorer(gen, cfg, points_per_call=ppc, jit_compile=FLAGS.jit_compile)
     t0 = time.perf_counter()
-    scorer(x[:ppc])["score"].numpy()  # trace + warm-up
+    scorer(x)["score"].numpy()  # trace + warm-up, on the timed shape (no retrace when timed)
     trace_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     vec = scorer(x)["score"].numpy()

@@ -62,9 +62,11 @@ Speed. The first layer's kernel (802,816 of the 845,601 weights) dominates:
 every step reads and writes it, with its Adam moments, once per path. Its
 gradient is formed as the outer product z_j ⊗ ∂ℓ/∂b_j where Adam uses it, not
 by the tape, which saves writing and re-reading a θ-sized gradient per step
-(about 1.4× faster). ``jit_compile=True`` (XLA) gives about the same speed on
-this CPU; it is off by default because an exported search would then need
-XLA wherever it is served. Measured figures: benchmarks/results/adgan_speed.json.
+(about 1.4× faster). ``jit_compile=True`` (XLA) fuses the updates and is faster
+again on this CPU; it is off by default because an exported search would
+then need XLA wherever it is served. The chunk size is static, so every shape
+in the search is known when it is traced. Measured figures:
+benchmarks/results/adgan_speed.json (``benchmarks/adgan_speed.py``).
 """
 
 from __future__ import annotations
@@ -247,11 +249,14 @@ def adgan_search_chunked(generator, x, config: ADGANSearchConfig = ADGANSearchCo
         raise ValueError(f"points_per_call must be >= 1, got {points_per_call}")
     x = tf.cast(x, tf.float32)
     n = tf.shape(x)[0]
-    c = tf.minimum(points_per_call, tf.maximum(n, 1))
+    # a static chunk size: every shape inside the search is then known at trace
+    # time, which makes the per-path kernels markedly faster than dynamic ones
+    c = int(points_per_call)
+    if x.shape[0] is not None:
+        c = max(1, min(c, x.shape[0]))
     k = (n + c - 1) // c
     pad = tf.zeros(tf.concat([[k * c - n], tf.shape(x)[1:]], axis=0), x.dtype)
-    chunks = tf.reshape(tf.concat([x, pad], axis=0),
-                        tf.concat([[k, c], tf.shape(x)[1:]], axis=0))
+    chunks = tf.reshape(tf.concat([x, pad], axis=0), [k, c, *IMAGE_SHAPE])
     spec = {"score": tf.TensorSpec([None], tf.float32),
             "losses": tf.TensorSpec([None, config.n_seeds], tf.float32),
             "initial_losses": tf.TensorSpec([None, config.n_seeds], tf.float32)}
