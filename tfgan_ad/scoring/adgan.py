@@ -16,8 +16,10 @@ batched matmuls), the loss is a sum of per-path terms, so each path's
 gradient is exactly its own, and Adam is written out elementwise per path
 (bias-corrected, Keras's form ``α_t = lr·sqrt(1 − β₂ᵗ)/(1 − β₁ᵗ)``,
 ``p ← p − α_t·m/(sqrt(v) + ε)``): paths never interact. The ``steps`` Adam
-steps are a ``tf.range`` loop, so one test point or many, the search is one
-graph, usable inside an exported SavedModel (pure TF, no Python state).
+steps are unrolled when traced (5 in the paper), so each step's graph is
+specialised (at the first, m = v = 0 and θ is the same for every path); one
+test point or many, the search is one graph, usable inside an exported
+SavedModel (pure TF, no Python state).
 
 Starts. The seeds' starts z_1..z_S are one stateless draw from ``seed``, the
 same S starts for every test point (as AnoGAN's shared z₀ in
@@ -218,19 +220,20 @@ def adgan_search(generator, x, config: ADGANSearchConfig = ADGANSearchConfig(),
     kernel_i, bias_i = names.index(("fc1", "kernel")), names.index(("fc1", "bias"))
     outer = not config.share_theta
     sources = [i for i in range(len(theta)) if not (outer and i == kernel_i)]
-    for t in tf.range(config.steps):
+    for t in range(config.steps):  # unrolled: each step is specialised (e.g. m = v = 0 at the first)
         with tf.GradientTape() as tape:
             tape.watch([z] + theta)
             losses = path_losses(z, theta)
             total = tf.reduce_sum(losses)  # a sum of per-path terms: no coupling
-        initial = tf.where(t == 0, losses, initial)
+        if t == 0:
+            initial = losses
         g_z, *g_src = tape.gradient(total, [z] + [theta[i] for i in sources])
         g_t = [None] * len(theta)
         for i, g in zip(sources, g_src):
             g_t[i] = g
         if outer:  # [P, 1, L] ⊗ [P, H] → [P, L, H]
             g_t[kernel_i] = z[:, 0, :, None] * g_t[bias_i][:, None, :]
-        step = tf.cast(t + 1, tf.float32)
+        step = float(t + 1)
         z, m_z, v_z = _adam(z, g_z, m_z, v_z, lr_z, step, config)
         new = [_adam(*a, lr_t, step, config) for a in zip(theta, g_t, m_t, v_t)]
         theta, m_t, v_t = [o[0] for o in new], [o[1] for o in new], [o[2] for o in new]
