@@ -147,10 +147,17 @@ class Trainer:
         return os.path.join(self._scratch, os.path.basename(os.path.normpath(directory)))
 
     def restore(self) -> bool:
-        """Restore the latest checkpoint, if any; True when one was restored."""
-        if self.manager is None or self.manager.latest_checkpoint is None:
+        """Restore the latest checkpoint, if any; True when one was restored.
+
+        Every worker reads the chief's ``checkpoint_dir`` (a shared file system
+        under multi-worker training), so all of them resume from the same state.
+        """
+        if not self.config.checkpoint_dir:
             return False
-        self.checkpoint.restore(self.manager.latest_checkpoint).assert_existing_objects_matched()
+        latest = tf.train.latest_checkpoint(self.config.checkpoint_dir)
+        if latest is None:
+            return False
+        self.checkpoint.restore(latest).assert_existing_objects_matched()
         return True
 
     def _replica_step(self, x, idx, seed):
