@@ -17,6 +17,8 @@ import numpy as np
 import pytest
 
 WORKER = Path(__file__).with_name("distribute_worker.py")
+sys.path.insert(0, str(WORKER.parent))
+from distribute_worker import make_model, model_variables  # noqa: E402
 
 
 def _free_port():
@@ -88,31 +90,28 @@ def _assert_matches(run, reference, rtol=1e-3):
     assert worst <= rtol * moved, (worst, moved)
 
 
-def _initial_weights():
-    """Encoder/generator/discriminator weights of the reference BiGAN before training."""
-    sys.path.insert(0, str(WORKER.parent))
+def _reference(seed, checkpoint_dir=None):
+    """(BiGAN trainer, {path: variable}) built in this process like the workers' BiGAN."""
     import tensorflow as tf
 
-    from distribute_worker import make_model, model_variables
     from tfgan_ad.training.trainer import Trainer, TrainConfig
 
-    tf.keras.utils.set_random_seed(0)
+    tf.keras.utils.set_random_seed(seed)
     model, _ = make_model("bigan")
-    trainer = Trainer(model, TrainConfig(batch_size=16, progress=False))
-    return {p: np.asarray(v) for p, v in model_variables(trainer).items()
+    trainer = Trainer(model, TrainConfig(batch_size=16, progress=False,
+                                         checkpoint_dir=checkpoint_dir))
+    return trainer, model_variables(trainer)
+
+
+def _initial_weights():
+    """Encoder/generator/discriminator weights of the reference BiGAN before training."""
+    _, variables = _reference(0)  # seed 0: the workers' initial weights
+    return {p: np.asarray(v) for p, v in variables.items()
             if p.startswith(("encoder/", "generator/", "discriminator/"))}
 
 
 def _assert_checkpoint_holds(ckpt, expected):
-    import tensorflow as tf
-
-    from distribute_worker import make_model, model_variables
-    from tfgan_ad.training.trainer import Trainer, TrainConfig
-
-    tf.keras.utils.set_random_seed(123)  # different initial weights: restore must overwrite
-    model, _ = make_model("bigan")
-    trainer = Trainer(model, TrainConfig(batch_size=16, progress=False,
-                                         checkpoint_dir=str(ckpt)))
+    trainer, _ = _reference(123, str(ckpt))  # other initial weights: restore must overwrite
     assert trainer.restore()
     for path, v in model_variables(trainer).items():
         np.testing.assert_array_equal(np.asarray(v), expected[path], err_msg=path)

@@ -80,6 +80,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_ad.networks.dcgan import IMAGE_SHAPE, MOVING, generate
+from tfgan_ad.scoring.compile import compile_search
 
 #: generator-sized arrays per path at the peak: θ, m, v, gradient, the new θ, m, v
 #: and the update's transients (measured ≈ 9.5, see the module doc)
@@ -209,7 +210,7 @@ def adgan_search(generator, x, config: ADGANSearchConfig = ADGANSearchConfig(),
 
     m_z, v_z = tf.zeros_like(z), tf.zeros_like(z)
     m_t, v_t = [tf.zeros_like(p) for p in theta], [tf.zeros_like(p) for p in theta]
-    initial = tf.zeros([paths, tf.shape(z)[1]], tf.float32)
+    initial = None  # the losses at the starts (first step's forward pass)
     lr_z, lr_t = config.learning_rate, config.lr_theta
     # One row per path: the first layer's kernel gradient is the outer product
     # z_j ⊗ ∂ℓ/∂b_j (its bias gradient), formed where Adam consumes it rather than by
@@ -238,7 +239,7 @@ def adgan_search(generator, x, config: ADGANSearchConfig = ADGANSearchConfig(),
         new = [_adam(*a, lr_t, step, config) for a in zip(theta, g_t, m_t, v_t)]
         theta, m_t, v_t = [o[0] for o in new], [o[1] for o in new], [o[2] for o in new]
     final = tf.reshape(path_losses(z, theta), [n, s])
-    if config.steps == 0:
+    if initial is None:  # no steps: the starts are final
         initial = final
     return {"score": tf.reduce_mean(final, axis=1), "losses": final,
             "initial_losses": tf.reshape(initial, [n, s])}
@@ -289,18 +290,11 @@ def make_adgan_scorer(generator, config: ADGANSearchConfig = ADGANSearchConfig()
     """A ``tf.function`` x [N, 28, 28, 1] → :func:`adgan_search` result, traced once per shape.
 
     ``points_per_call``: points searched at once (``None``: as many as fit in
-    2 GB by :func:`points_per_call_for`); the chunks run one after another.
+    2 GB by :func:`points_per_call_for`); the chunks run one after another. With
+    ``jit_compile`` XLA compiles the search from the same starts
+    (:func:`tfgan_ad.scoring.compile.compile_search`).
     """
     ppc = points_per_call or points_per_call_for(generator, config)
-    if not jit_compile:
-        return tf.function(lambda x: adgan_search_chunked(generator, x, config, ppc),
-                           reduce_retracing=True)
-    # XLA compiles the search; the starts are drawn outside it, since XLA's stateless
-    # generators give other numbers than TensorFlow's kernels
-    inner = tf.function(lambda x, z0: adgan_search_chunked(generator, x, config, ppc, z0),
-                        jit_compile=True)
-
-    def search(x):
-        return inner(x, initial_latents(generator.latent_dim, config))
-
-    return tf.function(search, reduce_retracing=True)
+    return compile_search(
+        lambda x, z0: adgan_search_chunked(generator, x, config, ppc, z0),
+        lambda x: initial_latents(generator.latent_dim, config), jit_compile)

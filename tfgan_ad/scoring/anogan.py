@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import tensorflow as tf
 
+from tfgan_ad.scoring.compile import compile_search
 from tfgan_ad.scoring.egbad import VARIANTS
 from tfgan_ad.scoring.norms import row_norm
 
@@ -124,19 +125,9 @@ def anogan_search(generator, discriminator, x, config: AnoGANSearchConfig = AnoG
 
 def make_anogan_scorer(generator, discriminator, config: AnoGANSearchConfig = AnoGANSearchConfig(),
                        seed: int = 0, jit_compile: bool = False):
-    """A ``tf.function`` x [N, ...] → :func:`anogan_search` result, traced once per shape.
-
-    With ``jit_compile`` the search is compiled by XLA, but the starting codes are
-    drawn outside it: XLA's stateless generators give other numbers than
-    TensorFlow's kernels, and the scores would depend on the setting.
-    """
-    if not jit_compile:
-        return tf.function(lambda x: anogan_search(generator, discriminator, x, config, seed),
-                           reduce_retracing=True)
-    inner = tf.function(lambda x, z0: anogan_search(generator, discriminator, x, config,
-                                                    seed, z0=z0), jit_compile=True)
-
-    def search(x):
-        return inner(x, initial_latent(x, generator.latent_dim, seed))
-
-    return tf.function(search, reduce_retracing=True)
+    """A ``tf.function`` x [N, ...] → :func:`anogan_search` result, traced once per shape
+    (with ``jit_compile``, by XLA; the starting codes are the same either way,
+    see :func:`tfgan_ad.scoring.compile.compile_search`)."""
+    return compile_search(
+        lambda x, z0: anogan_search(generator, discriminator, x, config, seed, z0=z0),
+        lambda x: initial_latent(x, generator.latent_dim, seed), jit_compile)
