@@ -272,3 +272,50 @@ def test_search_runs_inside_a_saved_model(generator, tmp_path):
     tf.saved_model.save(module, str(tmp_path / "m"))
     loaded = tf.saved_model.load(str(tmp_path / "m"))
     np.testing.assert_allclose(loaded.score(tf.constant(x)).numpy(), want, rtol=1e-6)
+
+
+# --- the ADGAN detector and its export ----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def adgan_detector():
+    from tfgan_ad.detector import ADGANDetector
+    det = ADGANDetector(model=SMALL_WGAN,
+                        train=TrainConfig(epochs=1, batch_size=4, seed=3, progress=False),
+                        search=ADGANSearchConfig(n_seeds=2, steps=2, theta_learning_rate=1e-3),
+                        search_batch=3, points_per_call=2, threshold_sample=5)
+    return det.fit(images(12, 1))
+
+
+def test_adgan_detector_scores_with_the_ema_generator(adgan_detector):
+    det = adgan_detector
+    assert det.trainer.global_step == 3 and len(det.decision_scores_) == 5
+    x = images(4, 8)
+    got = det.score_samples(x)  # two calls of 3 and 1 rows
+    with det.gan.ema.averaged():
+        want = make_adgan_scorer(det.gan.generator, det.search_config, 2)(x)["score"].numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-5)
+    raw = make_adgan_scorer(det.gan.generator, det.search_config, 2)(x)["score"].numpy()
+    assert not np.allclose(raw, want, rtol=1e-4)  # the EMA weights, not the raw ones
+    assert det.threshold_ >= np.quantile(det.decision_scores_, 0.5)
+    with pytest.raises(ValueError, match=r"\(N, 28, 28, 1\)"):
+        det.score_samples(np.zeros((2, 28, 28), np.float32))
+    with pytest.raises(ValueError, match="search_batch"):
+        type(det)(search_batch=0)
+
+
+def test_adgan_detector_exports_the_search(adgan_detector, tmp_path):
+    from tfgan_ad.data.mnist import to_pixels
+    from tfgan_ad.export import export_saved_model
+    det = adgan_detector
+    x = images(3, 5)
+    want = det.score_samples(x)
+    path = export_saved_model(det, tmp_path, 1, {"name": "t"})
+    loaded = tf.saved_model.load(str(path))
+    out = loaded.signatures["score_features"](features=tf.constant(x))
+    np.testing.assert_allclose(out["score"].numpy(), want, rtol=1e-5)
+    np.testing.assert_array_equal(out["is_anomaly"].numpy(), (want >= det.threshold_).astype(int))
+    px = loaded.signatures["serving_default"](pixels=tf.constant(to_pixels(x)))["score"].numpy()
+    np.testing.assert_allclose(px, det.score_samples(to_pixels(x)[..., None] / 127.5 - 1.0),
+                               rtol=1e-5)
+    # only the generator is exported: the critic plays no part in the score
+    assert not any("critic" in v.name for v in loaded.backing_variables)

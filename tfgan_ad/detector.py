@@ -1,4 +1,4 @@
-"""Scikit-learn / PyOD style detectors: EGBAD (BiGAN) and AnoGAN.
+"""Scikit-learn / PyOD style detectors: EGBAD (BiGAN), AnoGAN and ADGAN.
 
 The data path is one way: raw records → preprocessing layer (fitted here,
 saved with the model) → EMA networks → score → ``threshold_`` → decision.
@@ -18,13 +18,17 @@ import tensorflow as tf
 from tfgan_ad.data.kdd99 import KDDRecords
 from tfgan_ad.errors import assertion_text
 from tfgan_ad.metrics import contamination_threshold
+from tfgan_ad.scoring.adgan import ADGANSearchConfig, adgan_search_chunked, make_adgan_scorer
 from tfgan_ad.scoring.anogan import AnoGANSearchConfig, anogan_search, make_anogan_scorer
 from tfgan_ad.scoring.egbad import ScoreConfig, egbad_components, egbad_score
 from tfgan_ad.training.bigan import BiGAN, BiGANConfig
 from tfgan_ad.training.gan import GAN, GANConfig
 from tfgan_ad.training.trainer import Trainer, TrainConfig
+from tfgan_ad.training.wgan_gp import WGANGP, WGANGPConfig
 
 SCORE_BATCH = 16384
+#: architectures whose features are 28×28×1 images
+IMAGE_ARCHITECTURES = ("mnist", "dcgan")
 
 
 def _subdir(directory, restart: int):
@@ -109,7 +113,7 @@ class Detector:
         if X.dtype == object or X.dtype.kind in "USb":
             raise TypeError(f"features must be numeric, got dtype {X.dtype}"
                             + ("; raw records need a preprocessor" if X.dtype.kind in "OUS" else ""))
-        if self.model_config.architecture == "mnist":
+        if self.model_config.architecture in IMAGE_ARCHITECTURES:
             if X.ndim != 4 or X.shape[1:] != (28, 28, 1):
                 raise ValueError(f"images must have shape (N, 28, 28, 1), got {X.shape}")
         else:
@@ -181,7 +185,7 @@ class Detector:
     # -- export (tfgan_ad.export) -------------------------------------------------------------
     @property
     def feature_shape(self) -> tuple:
-        if self.model_config.architecture == "mnist":
+        if self.model_config.architecture in IMAGE_ARCHITECTURES:
             return (28, 28, 1)
         return (self.model_config.n_features,)
 
@@ -197,6 +201,23 @@ class Detector:
     def _check_fitted(self):
         if self.gan is None:
             raise RuntimeError("this detector is not fitted yet: call fit(X) first")
+
+    def _searched(self, key, make_scorer, features, batch: int) -> dict:
+        """A latent-search scorer (built by ``make_scorer()`` once per ``key``: the
+        search settings may be reassigned) over ``features`` in batches of ``batch``
+        rows, with the EMA weights; its outputs concatenated."""
+        self._check_fitted()
+        key = (*key, self.jit_compile)
+        if key not in self._compiled:
+            self._compiled[key] = make_scorer()
+        fn = self._compiled[key]
+        out = {}
+        with self.gan.ema.averaged():
+            for i in range(0, len(features), batch):
+                part = fn(tf.constant(features[i:i + batch]))
+                for k, v in part.items():
+                    out.setdefault(k, []).append(v.numpy())
+        return {k: np.concatenate(v) for k, v in out.items()}
 
     def score_samples(self, X) -> np.ndarray:
         """Anomaly score per row; higher = more anomalous."""
@@ -319,21 +340,10 @@ class AnoGANDetector(Detector):
 
     def search(self, features) -> dict:
         """The full :func:`anogan_search` result per row, with the EMA weights."""
-        self._check_fitted()
-        # config and seed may be reassigned
-        key = ("search", self.search_config, self.search_seed, self.jit_compile)
-        if key not in self._compiled:
-            self._compiled[key] = make_anogan_scorer(
-                self.gan.generator, self.gan.discriminator, self.search_config, self.search_seed,
-                jit_compile=self.jit_compile)
-        fn = self._compiled[key]
-        out = {}
-        with self.gan.ema.averaged():
-            for i in range(0, len(features), self.search_batch):
-                part = fn(tf.constant(features[i:i + self.search_batch]))
-                for k, v in part.items():
-                    out.setdefault(k, []).append(v.numpy())
-        return {k: np.concatenate(v) for k, v in out.items()}
+        cfg, seed = self.search_config, self.search_seed
+        return self._searched(("anogan", cfg, seed), lambda: make_anogan_scorer(
+            self.gan.generator, self.gan.discriminator, cfg, seed,
+            jit_compile=self.jit_compile), features, self.search_batch)
 
     def _scores_from_features(self, features) -> np.ndarray:
         return self.search(features)["score"]
@@ -344,3 +354,55 @@ class AnoGANDetector(Detector):
     def graph_score(self, features):
         return anogan_search(self.gan.generator, self.gan.discriminator, features,
                              self.search_config, self.search_seed)["score"]
+
+
+class ADGANDetector(Detector):
+    """ADGAN: a WGAN-GP generator, scored by the joint search over z and θ (:mod:`scoring.adgan`).
+
+    Args:
+        search: :class:`ADGANSearchConfig` (seeds, steps, learning rates, shared θ,
+            the starts' seed).
+        search_batch: rows per scorer call; inside a call ``points_per_call`` points
+            are searched at once (``None``: as many as fit in 2 GB).
+
+    Example:
+        >>> det = ADGANDetector(train=TrainConfig(epochs=70, batch_size=64))
+        >>> det.fit(x_train)  # [N, 28, 28, 1] in [-1, 1], one class
+        >>> det.score_samples(x_test)
+    """
+
+    default_model = WGANGPConfig
+
+    def __init__(self, preprocessor=None, model: WGANGPConfig | None = None,
+                 train: TrainConfig | None = None, search: ADGANSearchConfig | None = None,
+                 contamination: float = 0.01, search_batch: int = 64,
+                 points_per_call: int | None = None, restarts: int = 1,
+                 threshold_sample: int | None = 64, jit_compile: bool = False):
+        super().__init__(preprocessor, model, train, contamination, restarts, threshold_sample,
+                         jit_compile)
+        if search_batch < 1:
+            raise ValueError(f"search_batch must be >= 1, got {search_batch}")
+        if points_per_call is not None and points_per_call < 1:
+            raise ValueError(f"points_per_call must be >= 1 or None, got {points_per_call}")
+        self.search_config = search or ADGANSearchConfig()
+        self.search_batch, self.points_per_call = search_batch, points_per_call
+
+    def _build_gan(self):
+        return WGANGP(self.model_config)
+
+    def search(self, features) -> dict:
+        """The full :func:`adgan_search` result per row (score, per-seed losses)."""
+        cfg, ppc = self.search_config, self.points_per_call
+        return self._searched(("adgan", cfg, ppc), lambda: make_adgan_scorer(
+            self.gan.generator, cfg, ppc, jit_compile=self.jit_compile), features,
+            self.search_batch)
+
+    def _scores_from_features(self, features) -> np.ndarray:
+        return self.search(features)["score"]
+
+    def networks(self) -> dict:
+        return {"generator": self.gan.generator}
+
+    def graph_score(self, features):
+        ppc = self.points_per_call or 1
+        return adgan_search_chunked(self.gan.generator, features, self.search_config, ppc)["score"]

@@ -69,15 +69,16 @@ def _pairs(directory: Path) -> list[tuple[Path, Path]]:
     return pairs
 
 
-def load_mnist(download: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Pooled ``(images uint8 [N, 28, 28], labels uint8 [N])`` of every IDX pair found."""
+def load_mnist_files(download: bool = True) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """``{file prefix: (images uint8 [N, 28, 28], labels uint8 [N])}`` for every IDX
+    pair found (e.g. ``"t10k"``, ``"train"`` or ``"train-subset10k"``), checked."""
     directory = data_dir() / "mnist"
     pairs = _pairs(directory) if directory.is_dir() else []
     if not pairs:
         for remote in CANONICAL:
             fetch(remote, download=download)
         pairs = _pairs(directory)
-    images, labels = [], []
+    files = {}
     for img_path, lab_path in pairs:
         for p in (img_path, lab_path):
             want = KNOWN_SHA256.get(p.name)
@@ -88,9 +89,27 @@ def load_mnist(download: bool = True) -> tuple[np.ndarray, np.ndarray]:
         if img.ndim != 3 or img.shape[1:] != (28, 28) or lab.shape != (len(img),):
             raise DataFileError(f"{img_path.name}/{lab_path.name}: shapes {img.shape} and "
                                 f"{lab.shape} are not N×28×28 images with N labels")
-        images.append(img)
-        labels.append(lab)
-    return np.concatenate(images), np.concatenate(labels)
+        files[img_path.name.replace("-images-idx3-ubyte.gz", "")] = (img, lab)
+    return files
+
+
+def load_mnist(download: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Pooled ``(images uint8 [N, 28, 28], labels uint8 [N])`` of every IDX pair found."""
+    files = load_mnist_files(download)
+    return (np.concatenate([img for img, _ in files.values()]),
+            np.concatenate([lab for _, lab in files.values()]))
+
+
+def train_test_files(files: dict) -> tuple[tuple, tuple]:
+    """((train images, labels), (test images, labels)) of :func:`load_mnist_files`:
+    the ``t10k`` pair is the test set, every other pair is pooled into training."""
+    if "t10k" not in files:
+        raise DataFileError(f"no MNIST test set (t10k-*-ubyte.gz) among {sorted(files)}")
+    train = [files[k] for k in sorted(files) if k != "t10k"]
+    if not train:
+        raise DataFileError("no MNIST training digits beside the test set")
+    return ((np.concatenate([i for i, _ in train]), np.concatenate([lab for _, lab in train])),
+            files["t10k"])
 
 
 def scale_pixels(pixels):
@@ -135,3 +154,53 @@ def egbad_split(images, labels, anomaly_digit: int, seed: int,
     return MNISTSplit(to_unit_range(images[train_idx]), to_unit_range(images[test_idx]),
                       (labels[test_idx] == anomaly_digit).astype(np.int64),
                       labels[test_idx].astype(np.int64), anomaly_digit, seed)
+
+
+@dataclass(frozen=True)
+class OneVsAllSplit:
+    """ADGAN §4.3: one class is normal; its training digits train, test digits are scored."""
+
+    x_train: np.ndarray    # [N, 28, 28, 1] in [-1, 1]: training digits of ``normal_class``
+    x_holdout: np.ndarray  # training-set digits kept out of training (model selection)
+    y_holdout: np.ndarray  # 1 = another class
+    x_test: np.ndarray     # ``n_test`` random test-set digits of every class
+    y_test: np.ndarray     # 1 = another class (anomalous)
+    digits_test: np.ndarray
+    normal_class: int
+    seed: int
+
+
+def one_vs_all_split(train, test, normal_class: int, seed: int, n_test: int = 5000,
+                     holdout_fraction: float = 0.1, holdout_anomalies: int = 400) -> OneVsAllSplit:
+    """ADGAN's one-versus-all protocol (§4.3): train on one class, test on random test items.
+
+    Args:
+        train, test: ``(images uint8 [N, 28, 28], labels [N])`` of the training and
+            the test set (:func:`train_test_files`): they never share a digit.
+        normal_class: the class trained on; every other class is anomalous.
+        n_test: test items drawn at random (without replacement) from the test set.
+        holdout_fraction: share of the normal class's training digits kept out of
+            training; with ``holdout_anomalies`` random training digits of the other
+            classes they form a labelled *holdout* set, drawn from the training set
+            only, on which the baselines choose their PCA dimension (ADGAN §4.2:
+            "best performance on a small holdout set"). Test labels choose nothing.
+    """
+    if normal_class not in range(10):
+        raise ValueError(f"normal_class must be 0-9, got {normal_class}")
+    (tr_img, tr_lab), (te_img, te_lab) = train, test
+    if not 0 < n_test <= len(te_lab):
+        raise ValueError(f"n_test must be in 1..{len(te_lab)}, got {n_test}")
+    rng = np.random.default_rng([seed, normal_class, 5])
+    normal = rng.permutation(np.flatnonzero(tr_lab == normal_class))
+    n_hold = int(round(len(normal) * holdout_fraction))
+    others = np.flatnonzero(tr_lab != normal_class)
+    hold = np.concatenate([normal[:n_hold],
+                           rng.choice(others, min(holdout_anomalies, len(others)), replace=False)])
+    test_idx = rng.choice(len(te_lab), n_test, replace=False)
+    return OneVsAllSplit(
+        x_train=to_unit_range(tr_img[np.sort(normal[n_hold:])]),
+        x_holdout=to_unit_range(tr_img[hold]),
+        y_holdout=(tr_lab[hold] != normal_class).astype(np.int64),
+        x_test=to_unit_range(te_img[test_idx]),
+        y_test=(te_lab[test_idx] != normal_class).astype(np.int64),
+        digits_test=te_lab[test_idx].astype(np.int64), normal_class=normal_class, seed=seed)

@@ -1,0 +1,155 @@
+"""ADGAN's one-vs-all MNIST protocol: the split, the paper's baselines, the report."""
+
+import json
+
+import numpy as np
+import pytest
+
+from tfgan_ad import baselines
+from tfgan_ad.data.mnist import load_mnist_files, one_vs_all_split, train_test_files
+from tfgan_ad.runs import one_vs_all, one_vs_all_report
+from tfgan_ad.runs.results import ResultStore
+
+
+@pytest.fixture(scope="module")
+def files():
+    return train_test_files(load_mnist_files(download=False))
+
+
+def test_split_trains_on_one_class_and_tests_on_test_set_items(files):
+    (tr_img, tr_lab), (te_img, te_lab) = files
+    s = one_vs_all_split(*files, 3, seed=0, n_test=500)
+    n3 = int(np.sum(tr_lab == 3))
+    assert len(s.x_train) + int(np.sum(s.y_holdout == 0)) == n3
+    assert int(np.sum(s.y_holdout == 0)) == round(0.1 * n3)
+    assert int(np.sum(s.y_holdout == 1)) == 400
+    assert s.x_test.shape == (500, 28, 28, 1) and s.x_train.min() >= -1 and s.x_train.max() <= 1
+    np.testing.assert_array_equal(s.y_test, (s.digits_test != 3).astype(int))
+    # every training image is a training-set 3, every test image a test-set image
+    train_set = {img.tobytes() for img in tr_img[tr_lab == 3]}
+    from tfgan_ad.data.mnist import to_pixels
+    assert all(p.tobytes() in train_set for p in to_pixels(s.x_train))
+    test_set = {img.tobytes() for img in te_img}
+    assert all(p.tobytes() in test_set for p in to_pixels(s.x_test))
+    # no training image is also in the holdout set
+    hold = {p.tobytes() for p in to_pixels(s.x_holdout)}
+    assert not hold & {p.tobytes() for p in to_pixels(s.x_train)}
+
+
+def test_split_is_seeded_and_validated(files):
+    a = one_vs_all_split(*files, 1, seed=0, n_test=300)
+    b = one_vs_all_split(*files, 1, seed=0, n_test=300)
+    c = one_vs_all_split(*files, 1, seed=1, n_test=300)
+    np.testing.assert_array_equal(a.x_test, b.x_test)
+    assert not np.array_equal(a.digits_test, c.digits_test)
+    with pytest.raises(ValueError, match="normal_class"):
+        one_vs_all_split(*files, 10, seed=0)
+    with pytest.raises(ValueError, match="n_test"):
+        one_vs_all_split(*files, 1, seed=0, n_test=10**6)
+
+
+def test_search_sample_is_balanced_and_seeded(files):
+    s = one_vs_all_split(*files, 4, seed=2, n_test=1000)
+    idx = one_vs_all.search_sample(s, 60)
+    assert len(np.unique(idx)) == 60 and s.y_test[idx].sum() == 30
+    np.testing.assert_array_equal(idx, one_vs_all.search_sample(s, 60))
+
+
+def test_kde_bandwidth_follows_the_data_scale():
+    rng = np.random.default_rng(0)
+    wide = baselines.KDEDetector().fit(rng.normal(0, 8.0, (300, 2)))
+    narrow = baselines.KDEDetector().fit(rng.normal(0, 0.2, (300, 2)))
+    assert wide.bandwidth_ > narrow.bandwidth_
+    assert narrow.bandwidth_ == 1.0 and wide.bandwidth_ in baselines.KDEDetector.BANDWIDTHS
+    # far points score as more anomalous
+    s = narrow.score_samples(np.array([[0.0, 0.0], [5.0, 5.0]]))
+    assert s[1] > s[0]
+
+
+def test_gmm_picks_the_number_of_clusters_by_bic():
+    rng = np.random.default_rng(1)
+    centres = np.array([[0, 0], [10, 0], [0, 10]], float)
+    x = np.concatenate([c + rng.normal(0, 0.5, (200, 2)) for c in centres])
+    gmm = baselines.GMMDetector(components=range(2, 7)).fit(x)
+    assert gmm.n_components_ == 3
+    s = gmm.score_samples(np.array([[0.0, 0.0], [5.0, 5.0]]))
+    assert s[1] > s[0]
+
+
+def test_pca_dimension_is_chosen_on_the_holdout_set():
+    # normal rows vary strongly in 10 directions; anomalies differ only along a
+    # low-variance one, which PCA keeps only with enough components
+    rng = np.random.default_rng(2)
+    scale = np.r_[np.full(10, 10.0), np.full(30, 0.3)]
+    normal = rng.normal(size=(400, 40)) * scale
+    hold_n = rng.normal(size=(100, 40)) * scale
+    hold_a = rng.normal(size=(100, 40)) * scale
+    hold_a[:, 25] += 3.0
+    x_hold = np.concatenate([hold_n, hold_a])
+    y_hold = np.r_[np.zeros(100), np.ones(100)]
+    det, auc = baselines.fit_on_best_pca(lambda: baselines.GMMDetector(components=(2,)),
+                                         normal, x_hold, y_hold, dims=(5, 30))
+    assert set(auc) == {5, 30} and det.n_components == 30
+    assert auc[30] > 0.9 > auc[5]
+
+
+def _record(method, c, seed, auc, full=None):
+    rec = {"experiment": "one_vs_all", "method": method, "normal_class": c, "seed": seed,
+           "sample": {"roc_auc": auc, "roc_tpr": list(np.linspace(0, 1, 101) ** 0.5)},
+           "run": {}, "machine": {"host_cpus": 2, "processor": "x", "tensorflow": "t",
+                                  "scikit_learn": "s"},
+           "n_train": 900, "n_test": 5000, "n_sample": 160, "anomaly_fraction_test": 0.9}
+    if full is not None:
+        rec["roc_auc"] = full
+    if method == "adgan":
+        rec.update(generator_steps=1000, search_points_per_second=2.0)
+    return rec
+
+
+def test_report_means_and_files(tmp_path):
+    recs = [_record("adgan", c, s, 0.9 + 0.01 * s, None) for c in range(10) for s in (0, 1)]
+    recs += [_record("kde", c, 0, 0.8, 0.85) for c in range(10)]
+    recs += [_record("gmm", 0, 0, 0.95, 0.96)]
+    store = ResultStore(tmp_path / "r.json")
+    store.add(recs)
+    means = one_vs_all_report.class_means(store.records)
+    assert means["adgan"][0] == pytest.approx(0.905)
+    assert means["adgan"][2] == pytest.approx([0.9, 0.91])  # both seeds complete
+    assert means["gmm"][1] == [0] and means["gmm"][2] == []
+    assert one_vs_all_report.class_means(store.records, on_sample=False)["kde"][0] == \
+        pytest.approx(0.85)
+    one_vs_all_report.write(store, tmp_path / "r.json")
+    md = (tmp_path / "r.md").read_text()
+    assert "ADGAN 0.9050 vs GMM (PCA) 0.9500: **ADGAN below**" in md
+    assert "ADGAN 0.9050 vs KDE (PCA) 0.8000: ADGAN ≥" in md
+    assert (tmp_path / "mnist_adgan_roc.png").stat().st_size > 1000
+    json.loads((tmp_path / "r.json").read_text())
+
+
+def test_roc_points_are_a_monotone_curve_from_0_to_1():
+    y = np.r_[np.zeros(50), np.ones(50)]
+    scores = np.r_[np.random.default_rng(0).normal(0, 1, 50),
+                   np.random.default_rng(1).normal(1, 1, 50)]
+    tpr = one_vs_all.roc_points(y, scores)
+    assert len(tpr) == 101 and tpr[-1] == 1.0 and np.all(np.diff(tpr) >= 0)
+    assert one_vs_all.roc_points(y, np.r_[np.zeros(50), np.ones(50)])[1] == 1.0
+
+
+def test_a_job_runs_every_method_and_resumes(files, tmp_path):
+    run = one_vs_all.OneVsAllRun(wgan_steps=1, egbad_steps=1, n_test=200, search_sample=6,
+                                 threshold_sample=1, pca_dims=(5, 10), adgan_jit=False)
+    store = ResultStore(tmp_path / "r.json")
+    recs = one_vs_all.run_job(7, 0, run, store, tmp_path, files)
+    methods = sorted(r["method"] for r in recs)
+    assert methods == sorted(["adgan", "anogan", "bigan_sigma", "bigan_fm", "kde", "ocsvm",
+                              "isolation_forest", "gmm"])
+    for r in recs:
+        assert 0.0 <= r["sample"]["roc_auc"] <= 1.0 and r["n_sample"] == 6
+        assert ("roc_auc" in r) == (r["method"] not in ("adgan", "anogan"))
+    gmm = next(r for r in recs if r["method"] == "gmm")
+    assert gmm["pca_dim"] in (5, 10) and set(gmm["holdout_roc_auc"]) == {"5", "10"}
+    scores = np.load(tmp_path / "one_vs_all" / "scores" / "adgan_class7_seed0.npz")
+    assert scores["score"].shape == (6,) and scores["y"].shape == (200,)
+    # a second call finds every method done and adds nothing
+    again = one_vs_all.run_job(7, 0, run, ResultStore(tmp_path / "r.json"), tmp_path, files)
+    assert len(again) == len(recs) == len(ResultStore(tmp_path / "r.json").records)
