@@ -12,6 +12,7 @@ from serving_helpers import plain_tf_serving_default
 
 KDD_MODELS = ["bigan_kdd99", "anogan_kdd99"]
 MNIST_MODELS = [f"bigan_mnist_{d}" for d in (0, 1, 2)]
+ADGAN_MODELS = ["adgan_mnist_0"]
 # AnoGAN searches 500 steps per row: its full 247,011-row check is opt-in
 FULL_TEST_KDD = [pytest.param(m, marks=pytest.mark.slow) if m.startswith("anogan") else m
                  for m in KDD_MODELS]
@@ -23,7 +24,7 @@ def repo_zoo(monkeypatch):
 
 
 def test_registered_models_are_listed():
-    assert set(KDD_MODELS + MNIST_MODELS) <= set(zoo.list())
+    assert set(KDD_MODELS + MNIST_MODELS + ADGAN_MODELS) <= set(zoo.list())
 
 
 def test_saved_models_within_size_budget():
@@ -115,7 +116,7 @@ def test_plain_tensorflow_process_scores_pixels_like_zoo(name, mnist_pool, tmp_p
     np.testing.assert_allclose(out["score"], model.score(pixels), rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("name", KDD_MODELS + MNIST_MODELS[:1])
+@pytest.mark.parametrize("name", KDD_MODELS + MNIST_MODELS[:1] + ADGAN_MODELS)
 def test_saved_model_cli_lists_the_signatures(name):
     import shutil
     import subprocess
@@ -127,3 +128,33 @@ def test_saved_model_cli_lists_the_signatures(name):
             else ("serving_default", "score_records", "score_features"))
     for sig in sigs:
         assert f"signature_def['{sig}']" in show.stdout
+
+
+def _adgan_sample(name):
+    from tfgan_ad.data.mnist import load_mnist_files, one_vs_all_split, train_test_files
+    from tfgan_ad.runs.one_vs_all import OneVsAllRun, search_sample
+    model = zoo.load(name)
+    card = model.metadata
+    run = OneVsAllRun(**{k: tuple(v) if isinstance(v, list) else v
+                         for k, v in card["run"].items()})
+    split = one_vs_all_split(*train_test_files(load_mnist_files(download=False)),
+                             int(name.rsplit("_", 1)[1]), card["seed"], n_test=run.n_test)
+    idx = search_sample(split, run.search_sample)
+    return model, card, split.x_test[idx], split.y_test[idx]
+
+
+@pytest.mark.parametrize("name", ADGAN_MODELS)
+def test_adgan_card_first_scores_reproduce_from_raw_pixels(name):
+    model, card, x, _ = _adgan_sample(name)
+    first = card["metrics"]["first_scores"]
+    np.testing.assert_allclose(model.score(to_pixels(x[:len(first)])), first, rtol=1e-4)
+    assert card["metrics"]["scores_match_experiment"] is True
+    assert "critic" not in " ".join(zoo.registry(name)["files"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ADGAN_MODELS)
+def test_adgan_card_roc_auc_reproduces(name):
+    model, card, x, y = _adgan_sample(name)
+    assert metrics.roc_auc(y, model.score(to_pixels(x))) == pytest.approx(
+        card["metrics"]["roc_auc"], abs=1e-4)

@@ -79,11 +79,14 @@ def _settings(records) -> str:
     run, m = rec["run"], rec["machine"]
     seeds = sorted({r["seed"] for r in records if r.get("experiment") == "one_vs_all"})
     adgan = [r for r in records if r.get("method") == "adgan"]
-    lines = [f"- Seeds {seeds}; per job: {rec['n_train']}-ish training digits of the normal "
-             f"class (the class's training-set digits minus a 10% holdout), "
-             f"{rec['n_test']} random test-set items (anomaly share "
-             f"{rec['anomaly_fraction_test']:.3f} in this job), of which the searches score a "
-             f"balanced sample of {rec['n_sample']} (half normal).",
+    jobs = [r for r in records if r.get("experiment") == "one_vs_all"]
+    n_train = [r["n_train"] for r in jobs]
+    share = [r["anomaly_fraction_test"] for r in jobs]
+    lines = [f"- Seeds {seeds}. Per job (normal class, seed): the class's training-set digits "
+             f"minus a 10% holdout train ({min(n_train)}-{max(n_train)} images); "
+             f"{rec['n_test']} random test-set items are the test split (anomaly share "
+             f"{min(share):.3f}-{max(share):.3f}); the searches score a balanced sample of "
+             f"{rec['n_sample']} of them (half normal), and every method is scored on it.",
              f"- Machine: {m['host_cpus']} CPUs, {m['processor']}, TensorFlow {m['tensorflow']}, "
              f"scikit-learn {m['scikit_learn']}.",
              f"- Run settings: `{run}`."]

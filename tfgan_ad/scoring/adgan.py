@@ -46,8 +46,11 @@ and in-distribution targets (8 seeds, 5 steps) z alone at 0.025 lowers the
 loss by 16 %, θ alone by 11 % at 1e-5, 67 % at 1e-4 and 89 % at 1e-3; 1e-5
 makes θ's share comparable to z's, "a small amount of flexibility" (§3), and
 trained weights, larger than the initial ones, are moved relatively less.
-Both are settings to validate on held-out normal data (e.g. θ in {1e-5,
-3e-5, 1e-4}); ``theta_learning_rate=None`` uses one rate for both.
+Checked on holdout data (training-set digits, never test items;
+experiments/mnist_adgan_validation.py → ``results/mnist_adgan_validation.json``):
+for the class-0 WGAN-GP of the one-vs-all experiment, 80 holdout images, ROC-AUC
+0.981 at θ 1e-5, 0.931 at 1e-4 (θ fits the anomalies too), 0.983 with z alone;
+1e-5 stays the default. ``theta_learning_rate=None`` uses one rate for both.
 
 Memory. Every path holds θ, Adam's m and v and θ's gradient: 4 arrays of the
 generator's trainable size (845,601 floats for :mod:`tfgan_ad.networks.dcgan`,
