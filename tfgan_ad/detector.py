@@ -202,14 +202,14 @@ class Detector:
         if self.gan is None:
             raise RuntimeError("this detector is not fitted yet: call fit(X) first")
 
-    def _searched(self, key, make_scorer, features, batch: int) -> dict:
-        """A latent-search scorer (built by ``make_scorer()`` once per ``key``: the
-        search settings may be reassigned) over ``features`` in batches of ``batch``
-        rows, with the EMA weights; its outputs concatenated."""
+    def _run_batched(self, key, make_fn, features, batch: int) -> dict:
+        """A scoring function (built by ``make_fn()`` once per ``key``: the settings in
+        it may be reassigned) over ``features`` in batches of ``batch`` rows, with the
+        EMA weights; its outputs concatenated."""
         self._check_fitted()
         key = (*key, self.jit_compile)
         if key not in self._compiled:
-            self._compiled[key] = make_scorer()
+            self._compiled[key] = make_fn()
         fn = self._compiled[key]
         out = {}
         with self.gan.ema.averaged():
@@ -275,20 +275,11 @@ class BiGANDetector(Detector):
     def _batched(self, name: str, fn, features) -> dict:
         """``fn`` (compiled once per name and score config) over ``features`` in
         batches of SCORE_BATCH, with the EMA weights; its outputs concatenated."""
-        self._check_fitted()
-        key = (name, self.score_config, self.jit_compile)  # the config may be reassigned
-        if key not in self._compiled:
-            self._compiled[key] = tf.function(
+        return self._run_batched(  # the config may be reassigned
+            (name, self.score_config), lambda: tf.function(
                 fn, jit_compile=self.jit_compile,
-                input_signature=[tf.TensorSpec([None, *self.feature_shape], tf.float32)])
-        compiled = self._compiled[key]
-        out = {}
-        with self.gan.ema.averaged():
-            for i in range(0, len(features), SCORE_BATCH):
-                part = compiled(tf.constant(features[i:i + SCORE_BATCH]))
-                for k, v in part.items():
-                    out.setdefault(k, []).append(v.numpy())
-        return {k: np.concatenate(v) for k, v in out.items()}
+                input_signature=[tf.TensorSpec([None, *self.feature_shape], tf.float32)]),
+            features, SCORE_BATCH)
 
     def _components(self, features) -> dict:
         gan, cfg = self.gan, self.score_config
@@ -341,7 +332,7 @@ class AnoGANDetector(Detector):
     def search(self, features) -> dict:
         """The full :func:`anogan_search` result per row, with the EMA weights."""
         cfg, seed = self.search_config, self.search_seed
-        return self._searched(("anogan", cfg, seed), lambda: make_anogan_scorer(
+        return self._run_batched(("anogan", cfg, seed), lambda: make_anogan_scorer(
             self.gan.generator, self.gan.discriminator, cfg, seed,
             jit_compile=self.jit_compile), features, self.search_batch)
 
@@ -393,7 +384,7 @@ class ADGANDetector(Detector):
     def search(self, features) -> dict:
         """The full :func:`adgan_search` result per row (score, per-seed losses)."""
         cfg, ppc = self.search_config, self.points_per_call
-        return self._searched(("adgan", cfg, ppc), lambda: make_adgan_scorer(
+        return self._run_batched(("adgan", cfg, ppc), lambda: make_adgan_scorer(
             self.gan.generator, cfg, ppc, jit_compile=self.jit_compile), features,
             self.search_batch)
 
