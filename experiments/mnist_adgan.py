@@ -12,6 +12,8 @@ continues where it stopped. ``--stage=wgan`` only trains the WGAN-GPs.
     python experiments/mnist_adgan.py --report
 """
 
+import dataclasses
+
 from absl import app, flags
 
 from tfgan_ad.runs import set_threads
@@ -24,6 +26,8 @@ flags.DEFINE_integer("threads", 0, "TensorFlow threads (0 = default)")
 flags.DEFINE_string("workdir", "experiments/work", "checkpoints and score files")
 flags.DEFINE_string("out", "experiments/results/mnist_adgan.json", "results file")
 flags.DEFINE_bool("report", False, "only write the Markdown table and the ROC plot")
+flags.DEFINE_integer("wgan_steps", None, "WGAN-GP generator steps (default: OneVsAllRun's)")
+flags.DEFINE_float("adgan_z_lr", None, "ADGAN search's z step (default: OneVsAllRun's)")
 
 
 def main(_):
@@ -33,6 +37,9 @@ def main(_):
     from tfgan_ad.runs.results import ResultStore
 
     run = one_vs_all.OneVsAllRun()
+    for name in ("wgan_steps", "adgan_z_lr"):
+        if FLAGS[name].value:
+            run = dataclasses.replace(run, **{name: FLAGS[name].value})
     if not FLAGS.report:
         files = train_test_files(load_mnist_files())
         store = ResultStore(FLAGS.out)
@@ -44,7 +51,7 @@ def main(_):
                     print(f"class {c} seed {seed}: WGAN-GP trained", flush=True)
                 else:
                     one_vs_all.run_job(c, seed, run, store, FLAGS.workdir, files)
-    one_vs_all_report.write(ResultStore(FLAGS.out), FLAGS.out)
+    one_vs_all_report.write(ResultStore(FLAGS.out), FLAGS.out, run)
 
 
 if __name__ == "__main__":

@@ -2,14 +2,17 @@
 
 For a trained WGAN-GP of experiments/mnist_adgan.py, scores a balanced sample
 of the job's holdout set (held-out digits of the normal class and training
-digits of the other classes) with each θ learning rate given, and records the
+digits of the other classes) with each z and θ learning rate given, and records the
 ROC-AUC, that of the starts alone (no search) and the search speed in
 ``experiments/results/mnist_adgan_validation.json``. This is where a search
 setting may be checked or chosen; the test split plays no part.
 
     python experiments/mnist_adgan_validation.py --classes=0 --seeds=0 --theta_lrs=1e-5,1e-4
+    python experiments/mnist_adgan_validation.py --classes=2,8 --n=120 --z_lrs=0.025,0.1 --wgan_steps=1000
+    python experiments/mnist_adgan_validation.py --report
 """
 
+import itertools
 import time
 
 import numpy as np
@@ -21,22 +24,36 @@ FLAGS = flags.FLAGS
 flags.DEFINE_list("classes", ["0"], "normal classes")
 flags.DEFINE_list("seeds", ["0"], "seeds")
 flags.DEFINE_list("theta_lrs", ["1e-5"], "θ learning rates to score")
+flags.DEFINE_list("z_lrs", ["0.025"], "z learning rates to score (each with every θ rate)")
+flags.DEFINE_integer("wgan_steps", None, "generator steps of the WGAN-GP checkpoint to use "
+                     "(default: OneVsAllRun's); it must be trained already")
 flags.DEFINE_integer("n", 80, "holdout images scored (half normal)")
 flags.DEFINE_integer("threads", 0, "TensorFlow threads (0 = default)")
 flags.DEFINE_string("workdir", "experiments/work", "checkpoints")
 flags.DEFINE_string("out", "experiments/results/mnist_adgan_validation.json", "results file")
+flags.DEFINE_bool("report", False, "only write the Markdown summary beside the results file")
 
 
 def main(_):
     set_threads(FLAGS.threads)
     import dataclasses
 
+    import tensorflow as tf
+
     from tfgan_ad import metrics
     from tfgan_ad.data.mnist import load_mnist_files, one_vs_all_split, train_test_files
-    from tfgan_ad.runs import one_vs_all
+    from tfgan_ad.runs import one_vs_all, one_vs_all_report
     from tfgan_ad.runs.results import ResultStore, machine, now
 
+    if FLAGS.report:
+        from pathlib import Path
+        md = one_vs_all_report.validation_markdown(ResultStore(FLAGS.out).records)
+        Path(FLAGS.out).with_suffix(".md").write_text(md)
+        print(md)
+        return
     run = one_vs_all.OneVsAllRun()
+    if FLAGS.wgan_steps:
+        run = dataclasses.replace(run, wgan_steps=FLAGS.wgan_steps)
     files = train_test_files(load_mnist_files())
     store = ResultStore(FLAGS.out)
     for seed in map(int, FLAGS.seeds):
@@ -49,14 +66,18 @@ def main(_):
                 rng.choice(np.flatnonzero(y == 1), FLAGS.n - FLAGS.n // 2, replace=False)]))
             det = one_vs_all.adgan_detector(run, split, FLAGS.workdir)
             det.threshold_sample = 1
+            if tf.train.latest_checkpoint(det.train_config.checkpoint_dir) is None:
+                raise FileNotFoundError(f"no WGAN-GP checkpoint in {det.train_config.checkpoint_dir}:"
+                                        " train it with experiments/mnist_adgan.py --stage=wgan")
             det.fit(split.x_train)  # restores the trained WGAN-GP
-            for lr in map(float, FLAGS.theta_lrs):
-                det.search_config = dataclasses.replace(det.search_config, theta_learning_rate=lr)
+            for z_lr, lr in itertools.product(map(float, FLAGS.z_lrs), map(float, FLAGS.theta_lrs)):
+                det.search_config = dataclasses.replace(
+                    det.search_config, learning_rate=z_lr, theta_learning_rate=lr)
                 t0 = time.perf_counter()
                 res = det.search(split.x_holdout[idx])
                 sec = time.perf_counter() - t0
                 rec = {"experiment": "adgan_holdout", "normal_class": c, "seed": seed,
-                       "theta_learning_rate": lr, "n_scored": len(idx),
+                       "theta_learning_rate": lr, "z_learning_rate": z_lr, "n_scored": len(idx),
                        "generator_steps": det.trainer.global_step,
                        "roc_auc": metrics.roc_auc(y[idx], res["score"]),
                        "roc_auc_starts_only": metrics.roc_auc(
@@ -66,7 +87,8 @@ def main(_):
                        "seconds": sec, "search": det.search_config.to_dict(),
                        "machine": machine(), "date": now()}
                 store.add([rec])
-                print({k: rec[k] for k in ("normal_class", "seed", "theta_learning_rate",
+                print({k: rec[k] for k in ("normal_class", "seed", "generator_steps", "z_learning_rate",
+                                           "theta_learning_rate",
                                            "roc_auc", "roc_auc_starts_only", "mean_loss_drop",
                                            "seconds")}, flush=True)
 

@@ -16,12 +16,17 @@ not retrained), generator only (the critic plays no part in the score, and
 exported graph without XLA, so any TensorFlow build serves it. Class 0 is
 published (the first class, chosen before any result was seen).
 
-    python experiments/zoo_mnist.py --family=adgan --digits=0 --version=1
+    python experiments/zoo_mnist.py --family=adgan --digits=0 --version=1 \
+        --wgan_steps=1000 --adgan_z_lr=0.025
+
+(version 1 of ``adgan_mnist_0`` is the experiment's first ADGAN variant, 1000
+WGAN-GP steps and z step 0.025; without the two flags the script publishes the
+:class:`~tfgan_ad.runs.one_vs_all.OneVsAllRun` defaults.)
 """
 
 import json
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import numpy as np
 from absl import app, flags
@@ -38,6 +43,9 @@ flags.DEFINE_integer("seed", 0, "split and training seed (fixed in advance)")
 flags.DEFINE_integer("epochs", 3, "the epochs of the experiment run to publish")
 flags.DEFINE_integer("version", 1, "SavedModel version (never overwritten)")
 flags.DEFINE_string("workdir", "experiments/work", "experiment checkpoints")
+flags.DEFINE_integer("wgan_steps", None, "ADGAN: WGAN-GP steps of the experiment variant "
+                     "(default: OneVsAllRun's)")
+flags.DEFINE_float("adgan_z_lr", None, "ADGAN: search z step of the variant (default: OneVsAllRun's)")
 
 #: the signatures of every MNIST zoo model, for its card
 IMAGE_IO = {"inputs": {"serving_default": "pixels: uint8 [N, 28, 28], 0-255",
@@ -51,6 +59,9 @@ def publish_adgan(c: int):
     from tfgan_ad.runs import one_vs_all
     name = f"adgan_mnist_{c}"
     run = one_vs_all.OneVsAllRun()
+    for flag in ("wgan_steps", "adgan_z_lr"):
+        if FLAGS[flag].value:
+            run = replace(run, **{flag: FLAGS[flag].value})
     files = train_test_files(load_mnist_files())
     split = one_vs_all_split(*files, c, FLAGS.seed, n_test=run.n_test)
     if not (one_vs_all.job_dir(FLAGS.workdir, c, FLAGS.seed, "wgan_gp") / "checkpoint").exists():
@@ -91,7 +102,8 @@ def publish_adgan(c: int):
     served_s = time.perf_counter() - t0
     y = split.y_test[sample]
     fixed = metrics.prf_at_threshold(y, scores, model.threshold)
-    experiment = np.load(f"{FLAGS.workdir}/one_vs_all/scores/adgan_class{c}_seed{FLAGS.seed}.npz")
+    experiment = np.load(f"{FLAGS.workdir}/one_vs_all/scores/"
+                         f"{one_vs_all.adgan_file_stem(run)}_class{c}_seed{FLAGS.seed}.npz")
     card["metrics"] = {
         "date": now(), "scored_test_images": len(y), "seed": FLAGS.seed,
         "served_seconds": served_s, "served_images_per_second": len(y) / served_s,

@@ -93,7 +93,7 @@ def test_pca_dimension_is_chosen_on_the_holdout_set():
     assert auc[30] > 0.9 > auc[5]
 
 
-def _record(method, c, seed, auc, full=None):
+def _record(method, c, seed, auc, full=None, wgan_steps=1000, z_lr=0.025):
     rec = {"experiment": "one_vs_all", "method": method, "normal_class": c, "seed": seed,
            "sample": {"roc_auc": auc, "roc_tpr": list(np.linspace(0, 1, 101) ** 0.5)},
            "run": {}, "machine": {"host_cpus": 2, "processor": "x", "tensorflow": "t",
@@ -102,7 +102,9 @@ def _record(method, c, seed, auc, full=None):
     if full is not None:
         rec["roc_auc"] = full
     if method == "adgan":
-        rec.update(generator_steps=1000, search_points_per_second=2.0,
+        rec.update(generator_steps=wgan_steps, wgan_steps=wgan_steps, adgan_z_lr=z_lr,
+                   search={"learning_rate": z_lr, "theta_learning_rate": 1e-5},
+                   search_points_per_second=2.0,
                    sample_start_only={"roc_auc": 0.5})
     return rec
 
@@ -113,18 +115,64 @@ def test_report_means_and_files(tmp_path):
     recs += [_record("gmm", 0, 0, 0.95, 0.96)]
     store = ResultStore(tmp_path / "r.json")
     store.add(recs)
-    means = one_vs_all_report.class_means(store.records)
+    means = one_vs_all_report.class_means(store.records, primary=(1000, 0.025))
     assert means["adgan"][0] == pytest.approx(0.905)
     assert means["adgan"][2] == pytest.approx([0.9, 0.91])  # both seeds complete
     assert means["gmm"][1] == [0] and means["gmm"][2] == []
     assert one_vs_all_report.class_means(store.records, on_sample=False)["kde"][0] == \
         pytest.approx(0.85)
-    one_vs_all_report.write(store, tmp_path / "r.json")
+    one_vs_all_report.write(store, tmp_path / "r.json",
+                            one_vs_all.OneVsAllRun(wgan_steps=1000, adgan_z_lr=0.025))
     md = (tmp_path / "r.md").read_text()
     assert "ADGAN 0.9050 vs GMM (PCA) 0.9500: **ADGAN below**" in md
     assert "ADGAN 0.9050 vs KDE (PCA) 0.8000: ADGAN ≥" in md
     assert (tmp_path / "mnist_adgan_roc.png").stat().st_size > 1000
     json.loads((tmp_path / "r.json").read_text())
+
+
+def test_report_rows_adgan_variants_and_compares_the_runs_own(tmp_path):
+    recs = [_record("adgan", c, 0, 0.9, None, wgan_steps=1000) for c in range(10)]
+    recs += [_record("adgan", c, 0, 0.97, None, wgan_steps=2000) for c in range(10)]
+    recs += [_record("gmm", c, 0, 0.95, 0.96) for c in range(10)]
+    store = ResultStore(tmp_path / "r.json")
+    store.add(recs)
+    means = one_vs_all_report.class_means(store.records, primary=(2000, 0.025))
+    assert means["adgan"][0] == pytest.approx(0.97)
+    assert means["adgan@1000/0.025"][0] == pytest.approx(0.9)
+    # by default the OneVsAllRun defaults' variant is "adgan"
+    default = one_vs_all.OneVsAllRun()
+    recs = [_record("adgan", 0, 0, 0.8, None, wgan_steps=default.wgan_steps,
+                    z_lr=default.adgan_z_lr)]
+    assert one_vs_all_report.class_means(recs)["adgan"][0] == pytest.approx(0.8)
+    assert one_vs_all_report.class_means(recs, primary=(1, 0.5)).keys() == {
+        f"adgan@{default.wgan_steps}/{default.adgan_z_lr:g}"}
+    one_vs_all_report.write(store, tmp_path / "r.json",
+                            one_vs_all.OneVsAllRun(wgan_steps=2000, adgan_z_lr=0.025))
+    md = (tmp_path / "r.md").read_text()
+    assert "ADGAN (2000 WGAN-GP steps, z step 0.025)" in md
+    assert "ADGAN (1000 WGAN-GP steps, z step 0.025)" in md
+    assert "ADGAN 0.9700 vs GMM (PCA) 0.9500: ADGAN ≥" in md
+    assert "vs ADGAN" not in md  # the shorter length is not a baseline
+
+
+def _holdout(c, steps, z_lr, auc, n=120):
+    return {"experiment": "adgan_holdout", "normal_class": c, "seed": 0, "n_scored": n,
+            "generator_steps": steps, "roc_auc": auc, "roc_auc_starts_only": 0.7,
+            "mean_loss_drop": 0.5, "seconds": 100.0,
+            "search": {"learning_rate": z_lr, "theta_learning_rate": 1e-5}}
+
+
+def test_validation_report_ranks_settings_over_the_same_jobs():
+    recs = [_holdout(2, 1001, 0.025, 0.79), _holdout(8, 1001, 0.025, 0.74),
+            _holdout(2, 2002, 0.1, 0.89), _holdout(8, 2002, 0.1, 0.78),
+            _holdout(2, 2002, 1.0, 0.95),  # only one job: not comparable with the others
+            _holdout(0, 1008, 0.025, 0.98, n=80)]
+    md = one_vs_all_report.validation_markdown(recs)
+    assert md.count("| 2 | 0 |") == 3 and "| 0 | 0 | 1008 | 0.025 | 1e-05 | 80 | 0.9800 |" in md
+    ranked = next(line for line in md.splitlines() if line.startswith("- class 2 seed 0, class 8"))
+    assert "2000 steps, z 0.1, θ 1e-05: 0.8350; 1000 steps, z 0.025, θ 1e-05: 0.7650" in ranked
+    assert "**Best: 2000 steps, z step 0.1, θ step 1e-05.**" in ranked
+    assert "z 1," not in ranked
 
 
 def test_roc_points_are_a_monotone_curve_from_0_to_1():
@@ -137,7 +185,7 @@ def test_roc_points_are_a_monotone_curve_from_0_to_1():
 
 
 def test_a_job_runs_every_method_and_resumes(files, tmp_path):
-    run = one_vs_all.OneVsAllRun(wgan_steps=1, egbad_steps=1, n_test=200, search_sample=6,
+    run = one_vs_all.OneVsAllRun(wgan_steps=1, adgan_z_lr=0.025, egbad_steps=1, n_test=200, search_sample=6,
                                  threshold_sample=1, pca_dims=(5, 10), adgan_jit=False)
     store = ResultStore(tmp_path / "r.json")
     recs = one_vs_all.run_job(7, 0, run, store, tmp_path, files)
@@ -149,7 +197,7 @@ def test_a_job_runs_every_method_and_resumes(files, tmp_path):
         assert ("roc_auc" in r) == (r["method"] not in ("adgan", "anogan"))
     gmm = next(r for r in recs if r["method"] == "gmm")
     assert gmm["pca_dim"] in (5, 10) and set(gmm["holdout_roc_auc"]) == {"5", "10"}
-    scores = np.load(tmp_path / "one_vs_all" / "scores" / "adgan_class7_seed0.npz")
+    scores = np.load(tmp_path / "one_vs_all" / "scores" / "adgan_wgan1_zlr0.025_class7_seed0.npz")
     assert scores["score"].shape == (6,) and scores["y"].shape == (200,)
     # a second call finds every method done and adds nothing
     again = one_vs_all.run_job(7, 0, run, ResultStore(tmp_path / "r.json"), tmp_path, files)

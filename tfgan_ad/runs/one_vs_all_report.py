@@ -23,11 +23,40 @@ METHODS = (("adgan", "ADGAN"), ("anogan", "AnoGAN (FM)"), ("bigan_sigma", "BiGAN
 BASELINES = ("kde", "ocsvm", "isolation_forest", "gmm")
 
 
+def _variant(rec: dict) -> tuple:
+    return (rec["wgan_steps"], rec["adgan_z_lr"])
+
+
+def _variant_label(variant: tuple) -> str:
+    return f"ADGAN ({variant[0]} WGAN-GP steps, z step {variant[1]:g})"
+
+
+def _method(rec: dict, primary: tuple) -> str:
+    """The record's row: ADGAN of the run's variant is "adgan", other variants "adgan@<steps>/<z step>"."""
+    if rec["method"] == "adgan" and _variant(rec) != primary:
+        return "adgan@{}/{:g}".format(*_variant(rec))
+    return rec["method"]
+
+
+def methods(records, primary: tuple) -> list[tuple[str, str]]:
+    """(key, label) of the report's rows: :data:`METHODS`, ADGAN's other variants right after
+    the run's own."""
+    others = sorted({_variant(r) for r in records if r.get("method") == "adgan"} - {primary})
+    out = []
+    for m, label in METHODS:
+        if m == "adgan":
+            out.append((m, _variant_label(primary)))
+            out += [("adgan@{}/{:g}".format(*v), _variant_label(v)) for v in others]
+        else:
+            out.append((m, label))
+    return out
+
+
 def _auc(rec: dict, on_sample: bool):
     return rec["sample"]["roc_auc"] if on_sample else rec.get("roc_auc")
 
 
-def _collect(records, on_sample: bool):
+def _collect(records, on_sample: bool, primary: tuple):
     by = defaultdict(list)       # (method, class) -> [auc over seeds]
     per_seed = defaultdict(dict)  # (method, seed) -> {class: auc}
     for r in records:
@@ -36,16 +65,22 @@ def _collect(records, on_sample: bool):
         v = _auc(r, on_sample)
         if v is None:
             continue
-        by[(r["method"], r["normal_class"])].append(v)
-        per_seed[(r["method"], r["seed"])][r["normal_class"]] = v
+        m = _method(r, primary)
+        by[(m, r["normal_class"])].append(v)
+        per_seed[(m, r["seed"])][r["normal_class"]] = v
     return by, per_seed
 
 
-def class_means(records, on_sample: bool = True) -> dict:
-    """{method: (mean over classes of the per-class seed means, classes, complete seeds' means)}."""
-    by, per_seed = _collect(records, on_sample)
+def class_means(records, on_sample: bool = True, primary: tuple = None) -> dict:
+    """{method: (mean over classes of the per-class seed means, classes, complete seeds' means)}.
+
+    ``primary``: ADGAN's (WGAN-GP steps, z step) reported as "adgan" (default: the
+    :class:`OneVsAllRun` defaults); its other variants are "adgan@<steps>/<z step>".
+    """
+    primary = primary or _primary(None)
+    by, per_seed = _collect(records, on_sample, primary)
     out = {}
-    for m, _ in METHODS:
+    for m, _ in methods(records, primary):
         classes = sorted(c for (mm, c) in by if mm == m)
         if not classes:
             continue
@@ -55,18 +90,18 @@ def class_means(records, on_sample: bool = True) -> dict:
     return out
 
 
-def _table(records, on_sample: bool) -> str:
-    by, _ = _collect(records, on_sample)
-    methods = [(m, label) for m, label in METHODS if any(k[0] == m for k in by)]
-    head = ["normal class"] + [label for _, label in methods]
+def _table(records, on_sample: bool, primary: tuple) -> str:
+    by, _ = _collect(records, on_sample, primary)
+    rows = [(m, label) for m, label in methods(records, primary) if any(k[0] == m for k in by)]
+    head = ["normal class"] + [label for _, label in rows]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for c in range(10):
         cells = [str(c)] + [mean_std(by[(m, c)]) + f" (n={len(by[(m, c)])})" if by[(m, c)]
-                            else "—" for m, _ in methods]
+                            else "—" for m, _ in rows]
         lines.append("| " + " | ".join(cells) + " |")
-    means = class_means(records, on_sample)
+    means = class_means(records, on_sample, primary)
     cells = []
-    for m, _ in methods:
+    for m, _ in rows:
         mean, classes, seeds = means[m]
         cells.append(f"**{mean:.4f}** ({len(classes)} classes"
                      + (f"; per-seed means {mean_std(seeds)}" if seeds else "") + ")")
@@ -74,11 +109,12 @@ def _table(records, on_sample: bool) -> str:
     return "\n".join(lines)
 
 
-def _settings(records) -> str:
-    rec = next(r for r in records if r.get("experiment") == "one_vs_all")
+def _settings(records, primary: tuple) -> str:
+    rec = next((r for r in records if r.get("method") == "adgan" and _variant(r) == primary),
+               next(r for r in records if r.get("experiment") == "one_vs_all"))
     run, m = rec["run"], rec["machine"]
     seeds = sorted({r["seed"] for r in records if r.get("experiment") == "one_vs_all"})
-    adgan = [r for r in records if r.get("method") == "adgan"]
+    adgan = [r for r in records if r.get("method") == "adgan" and _variant(r) == primary]
     jobs = [r for r in records if r.get("experiment") == "one_vs_all"]
     n_train = [r["n_train"] for r in jobs]
     share = [r["anomaly_fraction_test"] for r in jobs]
@@ -93,8 +129,9 @@ def _settings(records) -> str:
     if adgan:
         steps = sorted({r["generator_steps"] for r in adgan})
         pps = [r["search_points_per_second"] for r in adgan]
-        lines.append(f"- ADGAN: WGAN-GP generator steps {steps}; search "
+        lines.append(f"- ADGAN ({len(adgan)} jobs): WGAN-GP generator steps {steps}; search "
                      f"{np.mean(pps):.2f} test points/s on average (64 seeds × 5 steps, "
+                     f"z step {primary[1]:g}, θ step {adgan[0]['search']['theta_learning_rate']:g}, "
                      f"one θ per seed, XLA). Scored by the 64 starts alone (no search), "
                      f"ADGAN's mean ROC-AUC over jobs would be "
                      f"{np.mean([r['sample_start_only']['roc_auc'] for r in adgan]):.4f}, "
@@ -102,30 +139,30 @@ def _settings(records) -> str:
     return "\n".join(lines)
 
 
-def _acceptance(records) -> str:
-    means = class_means(records, True)
+def _acceptance(records, primary: tuple) -> str:
+    means = class_means(records, True, primary)
     if "adgan" not in means:
         return "ADGAN has no results yet."
     a = means["adgan"][0]
     rows = []
-    for m, label in METHODS:
-        if m in means and m != "adgan":
+    for m, label in methods(records, primary):
+        if m in means and not m.startswith("adgan"):
             rows.append(f"- ADGAN {a:.4f} vs {label} {means[m][0]:.4f}: "
                         + ("ADGAN ≥" if a >= means[m][0] else "**ADGAN below**"))
     return "\n".join(rows)
 
 
-def plot_roc(records, path: Path) -> None:
+def plot_roc(records, path: Path, primary: tuple) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     curves = defaultdict(list)
     for r in records:
         if r.get("experiment") == "one_vs_all":
-            curves[r["method"]].append(r["sample"]["roc_tpr"])
+            curves[_method(r, primary)].append(r["sample"]["roc_tpr"])
     fig, ax = plt.subplots(figsize=(5.5, 5))
-    for m, label in METHODS:
-        if curves[m]:
+    for m, label in methods(records, primary):
+        if curves[m] and not m.startswith("adgan@"):
             tpr = np.mean(curves[m], axis=0)
             style = "-" if m in ("adgan", "anogan", "bigan_fm", "bigan_sigma") else "--"
             ax.plot(FPR_GRID, tpr, style, label=f"{label} (n={len(curves[m])})")
@@ -139,7 +176,15 @@ def plot_roc(records, path: Path) -> None:
     plt.close(fig)
 
 
-def write(store, out) -> None:
+def _primary(run) -> tuple:
+    from tfgan_ad.runs.one_vs_all import OneVsAllRun, adgan_variant
+    return tuple(adgan_variant(run or OneVsAllRun()).values())
+
+
+def write(store, out, run=None) -> None:
+    """``run``: the :class:`OneVsAllRun` whose ADGAN variant is the "ADGAN" row (default: the
+    defaults); ADGAN's other variants in the records get rows of their own."""
+    primary = _primary(run)
     records = store.records
     if not records:
         print("no records yet")
@@ -150,14 +195,62 @@ def write(store, out) -> None:
           "ROC-AUC, anomaly = any class but the normal one. Cells: mean ± sample std "
           "over seeds (n = seeds). The mean row averages the per-class means; "
           "per-seed means are over the 10 classes of one seed.", "",
-          _settings(records), "",
+          _settings(records, primary), "",
           "## On the search sample (every method scored these items)", "",
-          _table(records, True), "",
+          _table(records, True, primary), "",
           "## On all test items (the methods cheap enough to score them)", "",
-          _table(records, False), "",
+          _table(records, False, primary), "",
           "## ADGAN against every other method (sample, mean over classes)", "",
-          _acceptance(records), "",
+          _acceptance(records, primary), "",
           "![ROC](mnist_adgan_roc.png)", ""]
     out.with_suffix(".md").write_text("\n".join(md))
-    plot_roc(records, out.parent / "mnist_adgan_roc.png")
+    plot_roc(records, out.parent / "mnist_adgan_roc.png", primary)
     print("\n".join(md))
+
+
+def _holdout_setting(rec: dict) -> tuple:
+    """(generator steps asked for, z step, θ step, images scored) of a holdout record."""
+    steps = int(round(rec["generator_steps"], -3)) or rec["generator_steps"]
+    return (steps, rec["search"]["learning_rate"], rec["search"]["theta_learning_rate"],
+            rec["n_scored"])
+
+
+def validation_markdown(records) -> str:
+    """The holdout study of ``experiments/mnist_adgan_validation.py``: every record, and per
+    group of jobs scored alike the settings ranked by their mean holdout ROC-AUC.
+
+    Holdout = held-out training digits of the normal class and training digits of the
+    others; no test item is involved, so a setting chosen here is a fair choice.
+    """
+    recs = [r for r in records if r.get("experiment") == "adgan_holdout"]
+    lines = ["# ADGAN settings on the holdout set (training digits only)", "",
+             "Written by `experiments/mnist_adgan_validation.py --report` from "
+             "`mnist_adgan_validation.json`. ROC-AUC on a balanced sample of the job's holdout "
+             "set; \"starts only\" scores the 64 starts without any search step. Generator "
+             "steps are rounded to the training length asked for.", "",
+             "| class | seed | WGAN-GP steps | z step | θ step | holdout images | ROC-AUC "
+             "| starts only | loss drop | seconds |", "|" + "---|" * 10]
+    for r in sorted(recs, key=lambda r: (r["normal_class"], r["seed"], _holdout_setting(r))):
+        st = _holdout_setting(r)
+        lines.append(f"| {r['normal_class']} | {r['seed']} | {r['generator_steps']} | {st[1]:g} | "
+                     f"{st[2]:g} | {st[3]} | {r['roc_auc']:.4f} | {r['roc_auc_starts_only']:.4f} | "
+                     f"{r['mean_loss_drop']:.3f} | {r['seconds']:.0f} |")
+    # settings compared on the same jobs and the same number of holdout images
+    groups = defaultdict(dict)  # (n, jobs) -> {(steps, z, θ): [auc]}
+    by_setting = defaultdict(dict)
+    for r in recs:
+        st = _holdout_setting(r)
+        by_setting[(st[3],) + st[:3]][(r["normal_class"], r["seed"])] = r["roc_auc"]
+    for (n, *setting), jobs in by_setting.items():
+        groups[(n, tuple(sorted(jobs)))][tuple(setting)] = [jobs[j] for j in sorted(jobs)]
+    lines += ["", "## Settings ranked by mean holdout ROC-AUC over the same jobs", ""]
+    for (n, jobs), settings in sorted(groups.items()):
+        if len(settings) < 2:
+            continue
+        ranked = sorted(settings.items(), key=lambda kv: -np.mean(kv[1]))
+        names = ", ".join(f"class {c} seed {s}" for c, s in jobs)
+        lines.append(f"- {names}, {n} holdout images each: " + "; ".join(
+            f"{st[0]} steps, z {st[1]:g}, θ {st[2]:g}: {np.mean(a):.4f}" for st, a in ranked)
+            + f". **Best: {ranked[0][0][0]} steps, z step {ranked[0][0][1]:g}, "
+            f"θ step {ranked[0][0][2]:g}.**")
+    return "\n".join(lines) + "\n"
