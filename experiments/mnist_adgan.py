@@ -12,8 +12,6 @@ continues where it stopped. ``--stage=wgan`` only trains the WGAN-GPs.
     python experiments/mnist_adgan.py --report
 """
 
-import dataclasses
-
 from absl import app, flags
 
 from tfgan_ad.runs import set_threads
@@ -36,10 +34,8 @@ def main(_):
     from tfgan_ad.runs import one_vs_all, one_vs_all_report
     from tfgan_ad.runs.results import ResultStore
 
-    run = one_vs_all.OneVsAllRun()
-    for name in ("wgan_steps", "adgan_z_lr"):
-        if FLAGS[name].value:
-            run = dataclasses.replace(run, **{name: FLAGS[name].value})
+    run = one_vs_all.OneVsAllRun().replace_given(wgan_steps=FLAGS.wgan_steps,
+                                                 adgan_z_lr=FLAGS.adgan_z_lr)
     if not FLAGS.report:
         files = train_test_files(load_mnist_files())
         store = ResultStore(FLAGS.out)

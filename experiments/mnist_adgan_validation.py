@@ -38,8 +38,6 @@ def main(_):
     set_threads(FLAGS.threads)
     import dataclasses
 
-    import tensorflow as tf
-
     from tfgan_ad import metrics
     from tfgan_ad.data.mnist import load_mnist_files, one_vs_all_split, train_test_files
     from tfgan_ad.runs import one_vs_all, one_vs_all_report
@@ -51,9 +49,7 @@ def main(_):
         Path(FLAGS.out).with_suffix(".md").write_text(md)
         print(md)
         return
-    run = one_vs_all.OneVsAllRun()
-    if FLAGS.wgan_steps:
-        run = dataclasses.replace(run, wgan_steps=FLAGS.wgan_steps)
+    run = one_vs_all.OneVsAllRun().replace_given(wgan_steps=FLAGS.wgan_steps)
     files = train_test_files(load_mnist_files())
     store = ResultStore(FLAGS.out)
     for seed in map(int, FLAGS.seeds):
@@ -66,9 +62,8 @@ def main(_):
                 rng.choice(np.flatnonzero(y == 1), FLAGS.n - FLAGS.n // 2, replace=False)]))
             det = one_vs_all.adgan_detector(run, split, FLAGS.workdir)
             det.threshold_sample = 1
-            if tf.train.latest_checkpoint(det.train_config.checkpoint_dir) is None:
-                raise FileNotFoundError(f"no WGAN-GP checkpoint in {det.train_config.checkpoint_dir}:"
-                                        " train it with experiments/mnist_adgan.py --stage=wgan")
+            one_vs_all.require_checkpoint(
+                det, "train the WGAN-GP with experiments/mnist_adgan.py --stage=wgan")
             det.fit(split.x_train)  # restores the trained WGAN-GP
             for z_lr, lr in itertools.product(map(float, FLAGS.z_lrs), map(float, FLAGS.theta_lrs)):
                 det.search_config = dataclasses.replace(

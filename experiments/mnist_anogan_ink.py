@@ -42,9 +42,7 @@ def main(_):
         for c in map(int, FLAGS.classes):
             split = one_vs_all_split(*files, c, seed, n_test=run.n_test)
             det = one_vs_all.anogan_detector(run, split, FLAGS.workdir)
-            if tf.train.latest_checkpoint(det.train_config.checkpoint_dir) is None:
-                raise FileNotFoundError(f"no GAN checkpoint for class {c} seed {seed}: "
-                                        "run experiments/mnist_adgan.py first")
+            one_vs_all.require_checkpoint(det, "run experiments/mnist_adgan.py first")
             det.threshold_sample = 1
             det.fit(split.x_train)  # restores the trained GAN
             g = det.networks()["generator"]

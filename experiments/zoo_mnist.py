@@ -26,7 +26,7 @@ WGAN-GP steps and z step 0.025; without the two flags the script publishes the
 
 import json
 import time
-from dataclasses import asdict, replace
+from dataclasses import asdict
 
 import numpy as np
 from absl import app, flags
@@ -58,10 +58,8 @@ def publish_adgan(c: int):
     from tfgan_ad.data.mnist import load_mnist_files, one_vs_all_split, train_test_files
     from tfgan_ad.runs import one_vs_all
     name = f"adgan_mnist_{c}"
-    run = one_vs_all.OneVsAllRun()
-    for flag in ("wgan_steps", "adgan_z_lr"):
-        if FLAGS[flag].value:
-            run = replace(run, **{flag: FLAGS[flag].value})
+    run = one_vs_all.OneVsAllRun().replace_given(wgan_steps=FLAGS.wgan_steps,
+                                                 adgan_z_lr=FLAGS.adgan_z_lr)
     files = train_test_files(load_mnist_files())
     split = one_vs_all_split(*files, c, FLAGS.seed, n_test=run.n_test)
     if not (one_vs_all.job_dir(FLAGS.workdir, c, FLAGS.seed, "wgan_gp") / "checkpoint").exists():

@@ -202,3 +202,15 @@ def test_a_job_runs_every_method_and_resumes(files, tmp_path):
     # a second call finds every method done and adds nothing
     again = one_vs_all.run_job(7, 0, run, ResultStore(tmp_path / "r.json"), tmp_path, files)
     assert len(again) == len(recs) == len(ResultStore(tmp_path / "r.json").records)
+
+
+def test_replace_given_overrides_only_the_settings_given():
+    run = one_vs_all.OneVsAllRun().replace_given(wgan_steps=7, adgan_z_lr=None)
+    assert run.wgan_steps == 7 and run.adgan_z_lr == one_vs_all.OneVsAllRun().adgan_z_lr
+
+
+def test_require_checkpoint_names_the_missing_directory_and_the_fix(files, tmp_path):
+    split = one_vs_all_split(*files, 3, 0, n_test=100)
+    det = one_vs_all.adgan_detector(one_vs_all.OneVsAllRun(), split, tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"wgan_gp_class3_seed0.*train it so"):
+        one_vs_all.require_checkpoint(det, "train it so")

@@ -22,19 +22,21 @@ the comparison between methods is made on the sample.
 
 Every setting in :class:`OneVsAllRun` but ADGAN's training length and search
 z step was fixed before any test score was seen; those two were chosen later,
-on holdout data only (see the class). Records hold the ROC curve of each method on the sample (TPR on a fixed
-FPR grid), so the report and its plot need nothing but the JSON file.
+on holdout data only (see the class). Records hold the ROC curve of each
+method on the sample (TPR on a fixed FPR grid), so the report and its plot
+need nothing but the JSON file.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import keras
 import numpy as np
+import tensorflow as tf
 from sklearn.metrics import roc_curve
 
 from tfgan_ad import baselines, metrics
@@ -87,6 +89,10 @@ class OneVsAllRun:
     adgan_jit: bool = True         # XLA search: same scores, ~1.5x faster here
     checkpoint_every: int = 25     # epochs
 
+    def replace_given(self, **values) -> "OneVsAllRun":
+        """A copy with the settings in ``values`` that are not ``None`` (command-line overrides)."""
+        return replace(self, **{k: v for k, v in values.items() if v is not None})
+
     def epochs(self, steps: int, n_train: int, batch: int) -> int:
         return math.ceil(steps / (n_train // batch))
 
@@ -111,6 +117,14 @@ def adgan_detector(run: OneVsAllRun, split: OneVsAllSplit, workdir) -> ADGANDete
         search=ADGANSearchConfig(seed=seed, learning_rate=run.adgan_z_lr), search_batch=8,
         points_per_call=1,
         threshold_sample=run.threshold_sample, jit_compile=run.adgan_jit)
+
+
+def require_checkpoint(det, hint: str) -> None:
+    """Raise FileNotFoundError unless ``det``'s network has a checkpoint to restore, so that a
+    script meant to *use* a trained network never starts training one; ``hint`` says how to train it."""
+    directory = det.train_config.checkpoint_dir
+    if tf.train.latest_checkpoint(directory) is None:
+        raise FileNotFoundError(f"no checkpoint in {directory}: {hint}")
 
 
 def train_wgan(run: OneVsAllRun, split: OneVsAllSplit, workdir) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tfgan_ad.runs.one_vs_all import FPR_GRID
+from tfgan_ad.runs.one_vs_all import FPR_GRID, OneVsAllRun, adgan_variant
 from tfgan_ad.runs.results import mean_std
 
 METHODS = (("adgan", "ADGAN"), ("anogan", "AnoGAN (FM)"), ("bigan_sigma", "BiGAN σ"),
@@ -27,6 +27,10 @@ def _variant(rec: dict) -> tuple:
     return (rec["wgan_steps"], rec["adgan_z_lr"])
 
 
+def _variant_key(variant: tuple) -> str:
+    return "adgan@{}/{:g}".format(*variant)
+
+
 def _variant_label(variant: tuple) -> str:
     return f"ADGAN ({variant[0]} WGAN-GP steps, z step {variant[1]:g})"
 
@@ -34,7 +38,7 @@ def _variant_label(variant: tuple) -> str:
 def _method(rec: dict, primary: tuple) -> str:
     """The record's row: ADGAN of the run's variant is "adgan", other variants "adgan@<steps>/<z step>"."""
     if rec["method"] == "adgan" and _variant(rec) != primary:
-        return "adgan@{}/{:g}".format(*_variant(rec))
+        return _variant_key(_variant(rec))
     return rec["method"]
 
 
@@ -46,7 +50,7 @@ def methods(records, primary: tuple) -> list[tuple[str, str]]:
     for m, label in METHODS:
         if m == "adgan":
             out.append((m, _variant_label(primary)))
-            out += [("adgan@{}/{:g}".format(*v), _variant_label(v)) for v in others]
+            out += [(_variant_key(v), _variant_label(v)) for v in others]
         else:
             out.append((m, label))
     return out
@@ -110,12 +114,11 @@ def _table(records, on_sample: bool, primary: tuple) -> str:
 
 
 def _settings(records, primary: tuple) -> str:
-    rec = next((r for r in records if r.get("method") == "adgan" and _variant(r) == primary),
-               next(r for r in records if r.get("experiment") == "one_vs_all"))
-    run, m = rec["run"], rec["machine"]
-    seeds = sorted({r["seed"] for r in records if r.get("experiment") == "one_vs_all"})
-    adgan = [r for r in records if r.get("method") == "adgan" and _variant(r) == primary]
     jobs = [r for r in records if r.get("experiment") == "one_vs_all"]
+    adgan = [r for r in jobs if r["method"] == "adgan" and _variant(r) == primary]
+    rec = (adgan or jobs)[0]
+    run, m = rec["run"], rec["machine"]
+    seeds = sorted({r["seed"] for r in jobs})
     n_train = [r["n_train"] for r in jobs]
     share = [r["anomaly_fraction_test"] for r in jobs]
     lines = [f"- Seeds {seeds}. Per job (normal class, seed): the class's training-set digits "
@@ -177,7 +180,6 @@ def plot_roc(records, path: Path, primary: tuple) -> None:
 
 
 def _primary(run) -> tuple:
-    from tfgan_ad.runs.one_vs_all import OneVsAllRun, adgan_variant
     return tuple(adgan_variant(run or OneVsAllRun()).values())
 
 
