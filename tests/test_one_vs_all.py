@@ -173,6 +173,17 @@ def test_validation_report_ranks_settings_over_the_same_jobs():
     assert "2000 steps, z 0.1, θ 1e-05: 0.8350; 1000 steps, z 0.025, θ 1e-05: 0.7650" in ranked
     assert "**Best: 2000 steps, z step 0.1, θ step 1e-05.**" in ranked
     assert "z 1," not in ranked
+    # 2000 steps/z 0.1 scored later on a third job, and 3000 steps on all three: each is
+    # still ranked against the others on classes 2 and 8, and the two on all three jobs
+    recs += [_holdout(5, 2002, 0.1, 0.90), _holdout(2, 3001, 0.1, 0.80),
+             _holdout(8, 3001, 0.1, 0.70), _holdout(5, 3001, 0.1, 0.99)]
+    lines = one_vs_all_report.validation_markdown(recs).splitlines()
+    ranked = next(line for line in lines if line.startswith("- class 2 seed 0, class 8 seed 0, 120"))
+    assert ("2000 steps, z 0.1, θ 1e-05: 0.8350; 1000 steps, z 0.025, θ 1e-05: 0.7650; "
+            "3000 steps, z 0.1, θ 1e-05: 0.7500.") in ranked
+    ranked = next(line for line in lines if line.startswith("- class 2 seed 0, class 5 seed 0, class 8"))
+    assert ranked.endswith("2000 steps, z 0.1, θ 1e-05: 0.8567; 3000 steps, z 0.1, θ 1e-05: 0.8300. "
+                           "**Best: 2000 steps, z step 0.1, θ step 1e-05.**")
 
 
 def test_roc_points_are_a_monotone_curve_from_0_to_1():

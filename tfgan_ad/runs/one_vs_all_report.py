@@ -237,16 +237,20 @@ def validation_markdown(records) -> str:
         lines.append(f"| {r['normal_class']} | {r['seed']} | {r['generator_steps']} | {st[1]:g} | "
                      f"{st[2]:g} | {st[3]} | {r['roc_auc']:.4f} | {r['roc_auc_starts_only']:.4f} | "
                      f"{r['mean_loss_drop']:.3f} | {r['seconds']:.0f} |")
-    # settings compared on the same jobs and the same number of holdout images
-    groups = defaultdict(dict)  # (n, jobs) -> {(steps, z, θ): [auc]}
-    by_setting = defaultdict(dict)
+    # Each setting was scored on some jobs. For every such job set, rank all the settings
+    # scored on (at least) those jobs with the same number of holdout images, by their mean
+    # over exactly those jobs: a setting later scored on more jobs stays comparable with the
+    # ones it was first compared with.
+    by_setting = defaultdict(dict)  # (n, steps, z, θ) -> {(class, seed): auc}
     for r in recs:
         st = _holdout_setting(r)
         by_setting[(st[3],) + st[:3]][(r["normal_class"], r["seed"])] = r["roc_auc"]
-    for (n, *setting), jobs in by_setting.items():
-        groups[(n, tuple(sorted(jobs)))][tuple(setting)] = [jobs[j] for j in sorted(jobs)]
+    job_sets = sorted({(n, tuple(sorted(jobs))) for (n, *_), jobs in by_setting.items()},
+                      key=lambda g: (g[0], len(g[1]), g[1]))
     lines += ["", "## Settings ranked by mean holdout ROC-AUC over the same jobs", ""]
-    for (n, jobs), settings in sorted(groups.items()):
+    for n, jobs in job_sets:
+        settings = {tuple(key[1:]): [auc[j] for j in jobs] for key, auc in by_setting.items()
+                    if key[0] == n and set(jobs) <= set(auc)}
         if len(settings) < 2:
             continue
         ranked = sorted(settings.items(), key=lambda kv: -np.mean(kv[1]))
