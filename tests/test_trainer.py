@@ -54,6 +54,16 @@ def test_resume_after_completion_trains_nothing_more(tmp_path):
         np.testing.assert_array_equal(a, b)
 
 
+def test_a_checkpoint_past_the_asked_length_is_refused_not_used(tmp_path):
+    gan, tr = fresh(str(tmp_path), epochs=2)
+    tr.fit(data())
+    files = sorted(p.name for p in tmp_path.iterdir())
+    gan2, tr2 = fresh(str(tmp_path), epochs=1)
+    with pytest.raises(ValueError, match=r"step 20, past the 10 steps asked for"):
+        tr2.fit(data())
+    assert sorted(p.name for p in tmp_path.iterdir()) == files  # nothing written or removed
+
+
 def test_history_tensorboard_and_finite_losses(tmp_path):
     gan, tr = fresh()
     tr.config.log_dir = str(tmp_path / "tb")

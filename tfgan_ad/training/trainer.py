@@ -215,6 +215,13 @@ class Trainer:
             raise ValueError(f"need at least batch_size={cfg.batch_size} rows, got {n}")
         self.restore()
         total = cfg.epochs * steps_per_epoch
+        if self.global_step > total:
+            # a longer run's checkpoint: using it as this shorter run would mislabel the model
+            raise ValueError(
+                f"the checkpoint in {cfg.checkpoint_dir} is at step {self.global_step}, past the "
+                f"{total} steps asked for ({cfg.epochs} epochs of {steps_per_epoch}); a shorter "
+                f"run cannot be recovered from it: point checkpoint_dir at that run's own "
+                f"checkpoints, or ask for at least {self.global_step} steps")
         if until_step is not None:
             total = min(total, until_step)
         x_t = tf.convert_to_tensor(x, tf.float32)
