@@ -18,7 +18,7 @@ import time
 import numpy as np
 from absl import app, flags
 
-from tfgan_ad.runs import set_threads
+from tfgan_ad.runs import require_checkpoint, set_threads
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("classes", ["0"], "normal classes")
@@ -62,7 +62,7 @@ def main(_):
                 rng.choice(np.flatnonzero(y == 1), FLAGS.n - FLAGS.n // 2, replace=False)]))
             det = one_vs_all.adgan_detector(run, split, FLAGS.workdir)
             det.threshold_sample = 1
-            one_vs_all.require_checkpoint(
+            require_checkpoint(
                 det, "train the WGAN-GP with experiments/mnist_adgan.py --stage=wgan")
             det.fit(split.x_train)  # restores the trained WGAN-GP
             for z_lr, lr in itertools.product(map(float, FLAGS.z_lrs), map(float, FLAGS.theta_lrs)):

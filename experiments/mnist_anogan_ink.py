@@ -13,7 +13,7 @@ digits with *larger* residuals than thicker anomalies, which inverts the score.
 
 from absl import app, flags
 
-from tfgan_ad.runs import set_threads
+from tfgan_ad.runs import require_checkpoint, set_threads
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("classes", [str(c) for c in range(10)], "normal classes")
@@ -42,12 +42,12 @@ def main(_):
         for c in map(int, FLAGS.classes):
             split = one_vs_all_split(*files, c, seed, n_test=run.n_test)
             det = one_vs_all.anogan_detector(run, split, FLAGS.workdir)
-            one_vs_all.require_checkpoint(det, "run experiments/mnist_adgan.py first")
+            require_checkpoint(det, "run experiments/mnist_adgan.py first")
             det.threshold_sample = 1
             det.fit(split.x_train)  # restores the trained GAN
             g = det.networks()["generator"]
             z = tf.random.stateless_normal((256, g.latent_dim), seed=[seed, 29])
-            scores = np.load(f"{FLAGS.workdir}/one_vs_all/scores/anogan_class{c}_seed{seed}.npz")
+            scores = np.load(one_vs_all.score_file(FLAGS.workdir, "anogan", c, seed))
             y_s = scores["y"][scores["sample"]]
             y = split.y_test
             rec = {"experiment": "anogan_ink", "normal_class": c, "seed": seed,

@@ -33,7 +33,7 @@ from absl import app, flags
 
 from tfgan_ad import metrics, zoo
 from tfgan_ad.data.mnist import egbad_split, load_mnist, to_pixels
-from tfgan_ad.runs import mnist
+from tfgan_ad.runs import mnist, require_checkpoint
 from tfgan_ad.runs.results import machine, now
 
 FLAGS = flags.FLAGS
@@ -62,9 +62,8 @@ def publish_adgan(c: int):
                                                  adgan_z_lr=FLAGS.adgan_z_lr)
     files = train_test_files(load_mnist_files())
     split = one_vs_all_split(*files, c, FLAGS.seed, n_test=run.n_test)
-    if not (one_vs_all.job_dir(FLAGS.workdir, c, FLAGS.seed, "wgan_gp") / "checkpoint").exists():
-        raise SystemExit(f"no experiment run for class {c}: run experiments/mnist_adgan.py first")
     det = one_vs_all.adgan_detector(run, split, FLAGS.workdir)
+    require_checkpoint(det, f"no experiment run for class {c}: run experiments/mnist_adgan.py first")
     det.threshold_sample = 64  # more training images than the experiment's, for a deployable threshold
     det.fit(split.x_train)  # restores the finished checkpoint; sets threshold_
     sample = one_vs_all.search_sample(split, run.search_sample)
@@ -100,8 +99,8 @@ def publish_adgan(c: int):
     served_s = time.perf_counter() - t0
     y = split.y_test[sample]
     fixed = metrics.prf_at_threshold(y, scores, model.threshold)
-    experiment = np.load(f"{FLAGS.workdir}/one_vs_all/scores/"
-                         f"{one_vs_all.adgan_file_stem(run)}_class{c}_seed{FLAGS.seed}.npz")
+    experiment = np.load(one_vs_all.score_file(FLAGS.workdir, one_vs_all.adgan_file_stem(run), c,
+                                               FLAGS.seed))
     card["metrics"] = {
         "date": now(), "scored_test_images": len(y), "seed": FLAGS.seed,
         "served_seconds": served_s, "served_images_per_second": len(y) / served_s,
@@ -131,10 +130,8 @@ def main(_):
         name = f"bigan_mnist_{digit}"
         split = egbad_split(images, labels, digit, FLAGS.seed)
         det = mnist.bigan_detector(run, digit, FLAGS.seed, FLAGS.workdir, variant="fm")
-        if not (mnist.job_dir(FLAGS.workdir, digit, FLAGS.seed, run, "bigan") / "checkpoint"
-                ).exists():
-            raise SystemExit(f"no finished experiment run for digit {digit}: run "
-                             "experiments/mnist_egbad.py first")
+        require_checkpoint(det, f"no finished experiment run for digit {digit}: run "
+                                "experiments/mnist_egbad.py first")
         det.fit(split.x_train)  # restores the finished checkpoint; sets threshold_
         card = {
             "name": name,

@@ -7,7 +7,7 @@ import pytest
 
 from tfgan_ad import baselines
 from tfgan_ad.data.mnist import load_mnist_files, one_vs_all_split, train_test_files
-from tfgan_ad.runs import one_vs_all, one_vs_all_report
+from tfgan_ad.runs import one_vs_all, one_vs_all_report, require_checkpoint
 from tfgan_ad.runs.results import ResultStore
 
 
@@ -224,4 +224,4 @@ def test_require_checkpoint_names_the_missing_directory_and_the_fix(files, tmp_p
     split = one_vs_all_split(*files, 3, 0, n_test=100)
     det = one_vs_all.adgan_detector(one_vs_all.OneVsAllRun(), split, tmp_path)
     with pytest.raises(FileNotFoundError, match=r"wgan_gp_class3_seed0.*train it so"):
-        one_vs_all.require_checkpoint(det, "train it so")
+        require_checkpoint(det, "train it so")

@@ -7,3 +7,12 @@ def set_threads(n: int) -> None:
         import tensorflow as tf
         tf.config.threading.set_intra_op_parallelism_threads(n)
         tf.config.threading.set_inter_op_parallelism_threads(n)
+
+
+def require_checkpoint(det, hint: str) -> None:
+    """Raise FileNotFoundError unless ``det``'s network has a checkpoint to restore, so that a
+    script meant to *use* a trained network never starts training one; ``hint`` says how to train it."""
+    import tensorflow as tf
+    directory = det.train_config.checkpoint_dir
+    if tf.train.latest_checkpoint(directory) is None:
+        raise FileNotFoundError(f"no checkpoint in {directory}: {hint}")

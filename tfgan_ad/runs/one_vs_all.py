@@ -36,7 +36,6 @@ from pathlib import Path
 
 import keras
 import numpy as np
-import tensorflow as tf
 from sklearn.metrics import roc_curve
 
 from tfgan_ad import baselines, metrics
@@ -122,14 +121,6 @@ def adgan_detector(run: OneVsAllRun, split: OneVsAllSplit, workdir) -> ADGANDete
         threshold_sample=run.threshold_sample, jit_compile=run.adgan_jit)
 
 
-def require_checkpoint(det, hint: str) -> None:
-    """Raise FileNotFoundError unless ``det``'s network has a checkpoint to restore, so that a
-    script meant to *use* a trained network never starts training one; ``hint`` says how to train it."""
-    directory = det.train_config.checkpoint_dir
-    if tf.train.latest_checkpoint(directory) is None:
-        raise FileNotFoundError(f"no checkpoint in {directory}: {hint}")
-
-
 def train_wgan(run: OneVsAllRun, split: OneVsAllSplit, workdir) -> None:
     """Train (or resume) the job's WGAN-GP only, exactly as ``adgan_detector().fit`` would
     (same initial weights, same checkpoints), so that training can start ahead of scoring."""
@@ -170,6 +161,11 @@ def adgan_variant(run: OneVsAllRun) -> dict:
 def adgan_file_stem(run: OneVsAllRun) -> str:
     """Stem of ADGAN's score files (``<stem>_class<c>_seed<s>.npz``): one per variant."""
     return f"adgan_wgan{run.wgan_steps}_zlr{run.adgan_z_lr:g}"
+
+
+def score_file(workdir, stem: str, normal_class: int, seed: int) -> Path:
+    """A job's score file: ``stem`` is the method, or :func:`adgan_file_stem` for ADGAN."""
+    return Path(workdir) / "one_vs_all" / "scores" / f"{stem}_class{normal_class}_seed{seed}.npz"
 
 
 def search_sample(split: OneVsAllSplit, n: int) -> np.ndarray:
@@ -219,12 +215,11 @@ def run_job(normal_class: int, seed: int, run: OneVsAllRun, store: ResultStore, 
             "n_holdout": len(split.y_holdout), "n_test": len(split.y_test),
             "n_sample": len(sample), "anomaly_fraction_test": float(split.y_test.mean()),
             "machine": machine()}
-    out_dir = Path(workdir) / "one_vs_all" / "scores"
-    out_dir.mkdir(parents=True, exist_ok=True)
 
     def done(method, scores, record, file_stem=None):
-        np.savez_compressed(out_dir / f"{file_stem or method}_class{normal_class}_seed{seed}.npz",
-                            sample=sample, y=split.y_test, **scores)
+        path = score_file(workdir, file_stem or method, normal_class, seed)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(path, sample=sample, y=split.y_test, **scores)
         rec = {**base, "method": method, **record, "date": now()}
         store.add([rec])
         auc = rec.get("roc_auc")
