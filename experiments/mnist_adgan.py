@@ -25,6 +25,7 @@ flags.DEFINE_string("workdir", "experiments/work", "checkpoints and score files"
 flags.DEFINE_string("out", "experiments/results/mnist_adgan.json", "results file")
 flags.DEFINE_bool("report", False, "only write the Markdown table and the ROC plot")
 flags.DEFINE_integer("wgan_steps", None, "WGAN-GP generator steps (default: OneVsAllRun's)")
+flags.DEFINE_integer("wgan_width", None, "WGAN-GP channel multiplier (default: OneVsAllRun's)")
 flags.DEFINE_float("adgan_z_lr", None, "ADGAN search's z step (default: OneVsAllRun's)")
 
 
@@ -35,6 +36,7 @@ def main(_):
     from tfgan_ad.runs.results import ResultStore
 
     run = one_vs_all.OneVsAllRun().replace_given(wgan_steps=FLAGS.wgan_steps,
+                                                 wgan_width=FLAGS.wgan_width,
                                                  adgan_z_lr=FLAGS.adgan_z_lr)
     if not FLAGS.report:
         files = train_test_files(load_mnist_files())

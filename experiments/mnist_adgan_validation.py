@@ -27,6 +27,8 @@ flags.DEFINE_list("theta_lrs", ["1e-5"], "θ learning rates to score")
 flags.DEFINE_list("z_lrs", ["0.025"], "z learning rates to score (each with every θ rate)")
 flags.DEFINE_integer("wgan_steps", None, "generator steps of the WGAN-GP checkpoint to use "
                      "(default: OneVsAllRun's); it must be trained already")
+flags.DEFINE_integer("wgan_width", None, "channel multiplier of the WGAN-GP to use "
+                     "(default: OneVsAllRun's)")
 flags.DEFINE_integer("n", 80, "holdout images scored (half normal)")
 flags.DEFINE_integer("threads", 0, "TensorFlow threads (0 = default)")
 flags.DEFINE_string("workdir", "experiments/work", "checkpoints")
@@ -49,7 +51,8 @@ def main(_):
         Path(FLAGS.out).with_suffix(".md").write_text(md)
         print(md)
         return
-    run = one_vs_all.OneVsAllRun().replace_given(wgan_steps=FLAGS.wgan_steps)
+    run = one_vs_all.OneVsAllRun().replace_given(wgan_steps=FLAGS.wgan_steps,
+                                                      wgan_width=FLAGS.wgan_width)
     files = train_test_files(load_mnist_files())
     store = ResultStore(FLAGS.out)
     for seed in map(int, FLAGS.seeds):
@@ -74,6 +77,7 @@ def main(_):
                 rec = {"experiment": "adgan_holdout", "normal_class": c, "seed": seed,
                        "theta_learning_rate": lr, "z_learning_rate": z_lr, "n_scored": len(idx),
                        "generator_steps": det.trainer.global_step,
+                       "wgan_width": run.wgan_width,
                        "roc_auc": metrics.roc_auc(y[idx], res["score"]),
                        "roc_auc_starts_only": metrics.roc_auc(
                            y[idx], res["initial_losses"].mean(1)),

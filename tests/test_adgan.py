@@ -21,10 +21,10 @@ def images(n, seed=0):
     return np.tanh(np.random.default_rng(seed).normal(size=(n, 28, 28, 1))).astype(np.float32)
 
 
-def perturbed_generator(seed=1):
+def perturbed_generator(seed=1, width=1):
     """A generator whose BN statistics, γ, β and biases are not at their initial values."""
     tf.keras.utils.set_random_seed(seed)
-    g = dcgan.Generator(name="generator")
+    g = dcgan.Generator(width=width, name="generator")
     g(tf.random.normal([16, g.latent_dim]), training=True)
     rng = np.random.default_rng(seed)
     for v in g.weights:
@@ -36,6 +36,11 @@ def perturbed_generator(seed=1):
 @pytest.fixture(scope="module")
 def generator():
     return perturbed_generator()
+
+
+@pytest.fixture(scope="module", params=[1, 2], ids=["width1", "width2"])
+def any_width_generator(request):
+    return perturbed_generator(width=request.param)
 
 
 # --- networks ---------------------------------------------------------------------------
@@ -54,11 +59,11 @@ def test_per_path_transposed_conv_equals_conv2d_transpose(h, c_in, c_out, k, s):
 
 def keras_layers_generator(g):
     """The architecture from stock Keras layers (Dense, BatchNormalization, Conv2DTranspose)."""
-    p = g.params()
+    p, c = g.params(), 64 * g.width
     net = keras.Sequential([
-        keras.Input((g.latent_dim,)), keras.layers.Dense(7 * 7 * 64),
+        keras.Input((g.latent_dim,)), keras.layers.Dense(7 * 7 * c),
         keras.layers.BatchNormalization(epsilon=dcgan.BN_EPSILON), keras.layers.ReLU(),
-        keras.layers.Reshape((7, 7, 64)), keras.layers.Conv2DTranspose(32, 4, 2, "same"),
+        keras.layers.Reshape((7, 7, c)), keras.layers.Conv2DTranspose(c // 2, 4, 2, "same"),
         keras.layers.BatchNormalization(epsilon=dcgan.BN_EPSILON), keras.layers.ReLU(),
         keras.layers.Conv2DTranspose(1, 4, 2, "same", activation="tanh")])
     bn = lambda q: [q["gamma"], q["beta"], q["moving_mean"], q["moving_variance"]]
@@ -69,16 +74,19 @@ def keras_layers_generator(g):
     return net
 
 
-def test_generator_matches_stock_keras_layers(generator):
+def test_generator_matches_stock_keras_layers(any_width_generator):
+    generator = any_width_generator
     z = tf.random.normal([5, generator.latent_dim], seed=3)
     want = keras_layers_generator(generator)(z, training=False).numpy()
     np.testing.assert_allclose(generator(z).numpy(), want, atol=2e-5)
     assert generator(z).shape == (5, 28, 28, 1)
     n = sum(int(np.prod(v.shape)) for v in generator.trainable_variables)
-    assert n == 845_601
+    # width 1: 256·3136 + 3136 + 2·3136 + 16·32·64 + 32 + 2·32 + 16·32 + 1
+    assert n == {1: 845_601, 2: 1_756_737}[generator.width]
 
 
-def test_per_path_generate_equals_generator_on_each_paths_weights(generator):
+def test_per_path_generate_equals_generator_on_each_paths_weights(any_width_generator):
+    generator = any_width_generator
     theta = [v.numpy() for v in generator.weights]
     rng = np.random.default_rng(0)
     copies = [[w + rng.normal(0, 0.02, w.shape).astype(np.float32) for w in theta]
@@ -111,6 +119,23 @@ def test_critic_shape_and_config():
     assert c(tf.zeros([3, 28, 28, 1])).shape == (3, 1)
     assert not any("batch_normalization" in v.path for v in c.weights)
     assert dcgan.Generator.from_config(dcgan.Generator(latent_dim=8).get_config()).latent_dim == 8
+
+
+def test_width_multiplies_every_channel_count_and_is_validated():
+    c2 = dcgan.Critic(width=2)
+    assert c2(tf.zeros([2, 28, 28, 1])).shape == (2, 1)
+    assert [v.shape[-1] for v in c2.weights if v.path.endswith("kernel")] == [128, 256, 1]
+    assert dcgan.Critic.from_config(c2.get_config()).width == 2
+    g2 = dcgan.Generator.from_config(dcgan.Generator(width=2).get_config())
+    assert g2.width == 2 and g2.deconv2_kernel.shape == (4, 4, 64, 128)
+    assert g2.fc1_kernel.shape == (256, 7 * 7 * 128)
+    gan = WGANGP(WGANGPConfig(width=2))
+    assert gan.generator.width == 2 and gan.critic.width == 2
+    for bad in (0, -1, 1.5, True, "2"):
+        with pytest.raises(ValueError, match="width"):
+            dcgan.Generator(width=bad)
+        with pytest.raises(ValueError, match="width"):
+            WGANGPConfig(width=bad)
 
 
 # --- gradient penalty -------------------------------------------------------------------

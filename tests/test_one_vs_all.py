@@ -93,7 +93,7 @@ def test_pca_dimension_is_chosen_on_the_holdout_set():
     assert auc[30] > 0.9 > auc[5]
 
 
-def _record(method, c, seed, auc, full=None, wgan_steps=1000, z_lr=0.025):
+def _record(method, c, seed, auc, full=None, wgan_steps=1000, z_lr=0.025, width=None):
     rec = {"experiment": "one_vs_all", "method": method, "normal_class": c, "seed": seed,
            "sample": {"roc_auc": auc, "roc_tpr": list(np.linspace(0, 1, 101) ** 0.5)},
            "run": {}, "machine": {"host_cpus": 2, "processor": "x", "tensorflow": "t",
@@ -106,6 +106,8 @@ def _record(method, c, seed, auc, full=None, wgan_steps=1000, z_lr=0.025):
                    search={"learning_rate": z_lr, "theta_learning_rate": 1e-5},
                    search_points_per_second=2.0,
                    sample_start_only={"roc_auc": 0.5})
+        if width is not None:  # records from before the width field have none: width 1
+            rec["wgan_width"] = width
     return rec
 
 
@@ -115,7 +117,7 @@ def test_report_means_and_files(tmp_path):
     recs += [_record("gmm", 0, 0, 0.95, 0.96)]
     store = ResultStore(tmp_path / "r.json")
     store.add(recs)
-    means = one_vs_all_report.class_means(store.records, primary=(1000, 0.025))
+    means = one_vs_all_report.class_means(store.records, primary=(1000, 0.025, 1))
     assert means["adgan"][0] == pytest.approx(0.905)
     assert means["adgan"][2] == pytest.approx([0.9, 0.91])  # both seeds complete
     assert means["gmm"][1] == [0] and means["gmm"][2] == []
@@ -133,33 +135,42 @@ def test_report_means_and_files(tmp_path):
 def test_report_rows_adgan_variants_and_compares_the_runs_own(tmp_path):
     recs = [_record("adgan", c, 0, 0.9, None, wgan_steps=1000) for c in range(10)]
     recs += [_record("adgan", c, 0, 0.97, None, wgan_steps=2000) for c in range(10)]
+    recs += [_record("adgan", c, 0, 0.96, None, wgan_steps=2000, width=2) for c in range(10)]
     recs += [_record("gmm", c, 0, 0.95, 0.96) for c in range(10)]
     store = ResultStore(tmp_path / "r.json")
     store.add(recs)
-    means = one_vs_all_report.class_means(store.records, primary=(2000, 0.025))
+    means = one_vs_all_report.class_means(store.records, primary=(2000, 0.025, 1))
     assert means["adgan"][0] == pytest.approx(0.97)
     assert means["adgan@1000/0.025"][0] == pytest.approx(0.9)
+    assert means["adgan@2000/0.025/w2"][0] == pytest.approx(0.96)
+    wide = one_vs_all_report.class_means(store.records, primary=(2000, 0.025, 2))
+    assert wide["adgan"][0] == pytest.approx(0.96)
+    assert wide["adgan@2000/0.025"][0] == pytest.approx(0.97)
     # by default the OneVsAllRun defaults' variant is "adgan"
     default = one_vs_all.OneVsAllRun()
     recs = [_record("adgan", 0, 0, 0.8, None, wgan_steps=default.wgan_steps,
                     z_lr=default.adgan_z_lr)]
     assert one_vs_all_report.class_means(recs)["adgan"][0] == pytest.approx(0.8)
-    assert one_vs_all_report.class_means(recs, primary=(1, 0.5)).keys() == {
+    assert one_vs_all_report.class_means(recs, primary=(1, 0.5, 1)).keys() == {
         f"adgan@{default.wgan_steps}/{default.adgan_z_lr:g}"}
     one_vs_all_report.write(store, tmp_path / "r.json",
                             one_vs_all.OneVsAllRun(wgan_steps=2000, adgan_z_lr=0.025))
     md = (tmp_path / "r.md").read_text()
     assert "ADGAN (2000 WGAN-GP steps, z step 0.025)" in md
     assert "ADGAN (1000 WGAN-GP steps, z step 0.025)" in md
+    assert "ADGAN (2000 WGAN-GP steps, width 2, z step 0.025)" in md
     assert "ADGAN 0.9700 vs GMM (PCA) 0.9500: ADGAN ≥" in md
     assert "vs ADGAN" not in md  # the shorter length is not a baseline
 
 
-def _holdout(c, steps, z_lr, auc, n=120):
-    return {"experiment": "adgan_holdout", "normal_class": c, "seed": 0, "n_scored": n,
-            "generator_steps": steps, "roc_auc": auc, "roc_auc_starts_only": 0.7,
-            "mean_loss_drop": 0.5, "seconds": 100.0,
-            "search": {"learning_rate": z_lr, "theta_learning_rate": 1e-5}}
+def _holdout(c, steps, z_lr, auc, n=120, width=None):
+    rec = {"experiment": "adgan_holdout", "normal_class": c, "seed": 0, "n_scored": n,
+           "generator_steps": steps, "roc_auc": auc, "roc_auc_starts_only": 0.7,
+           "mean_loss_drop": 0.5, "seconds": 100.0,
+           "search": {"learning_rate": z_lr, "theta_learning_rate": 1e-5}}
+    if width is not None:  # records from before the width field have none: width 1
+        rec["wgan_width"] = width
+    return rec
 
 
 def test_validation_report_ranks_settings_over_the_same_jobs():
@@ -168,10 +179,11 @@ def test_validation_report_ranks_settings_over_the_same_jobs():
             _holdout(2, 2002, 1.0, 0.95),  # only one job: not comparable with the others
             _holdout(0, 1008, 0.025, 0.98, n=80)]
     md = one_vs_all_report.validation_markdown(recs)
-    assert md.count("| 2 | 0 |") == 3 and "| 0 | 0 | 1008 | 0.025 | 1e-05 | 80 | 0.9800 |" in md
+    assert md.count("| 2 | 0 |") == 3 and "| 0 | 0 | 1008 | 1 | 0.025 | 1e-05 | 80 | 0.9800 |" in md
     ranked = next(line for line in md.splitlines() if line.startswith("- class 2 seed 0, class 8"))
-    assert "2000 steps, z 0.1, θ 1e-05: 0.8350; 1000 steps, z 0.025, θ 1e-05: 0.7650" in ranked
-    assert "**Best: 2000 steps, z step 0.1, θ step 1e-05.**" in ranked
+    assert ("2000 steps, width 1, z 0.1, θ 1e-05: 0.8350; "
+            "1000 steps, width 1, z 0.025, θ 1e-05: 0.7650") in ranked
+    assert "**Best: 2000 steps, width 1, z 0.1, θ 1e-05.**" in ranked
     assert "z 1," not in ranked
     # 2000 steps/z 0.1 scored later on a third job, and 3000 steps on all three: each is
     # still ranked against the others on classes 2 and 8, and the two on all three jobs
@@ -179,11 +191,19 @@ def test_validation_report_ranks_settings_over_the_same_jobs():
              _holdout(8, 3001, 0.1, 0.70), _holdout(5, 3001, 0.1, 0.99)]
     lines = one_vs_all_report.validation_markdown(recs).splitlines()
     ranked = next(line for line in lines if line.startswith("- class 2 seed 0, class 8 seed 0, 120"))
-    assert ("2000 steps, z 0.1, θ 1e-05: 0.8350; 1000 steps, z 0.025, θ 1e-05: 0.7650; "
-            "3000 steps, z 0.1, θ 1e-05: 0.7500.") in ranked
+    assert ("2000 steps, width 1, z 0.1, θ 1e-05: 0.8350; 1000 steps, width 1, z 0.025, "
+            "θ 1e-05: 0.7650; 3000 steps, width 1, z 0.1, θ 1e-05: 0.7500.") in ranked
     ranked = next(line for line in lines if line.startswith("- class 2 seed 0, class 5 seed 0, class 8"))
-    assert ranked.endswith("2000 steps, z 0.1, θ 1e-05: 0.8567; 3000 steps, z 0.1, θ 1e-05: 0.8300. "
-                           "**Best: 2000 steps, z step 0.1, θ step 1e-05.**")
+    assert ranked.endswith("2000 steps, width 1, z 0.1, θ 1e-05: 0.8567; 3000 steps, width 1, "
+                           "z 0.1, θ 1e-05: 0.8300. **Best: 2000 steps, width 1, z 0.1, θ 1e-05.**")
+    # a wider WGAN-GP at the same length is a setting of its own, ranked with the others
+    recs += [_holdout(c, 2002, 0.1, 0.95, width=2) for c in (2, 5, 8)]
+    lines = one_vs_all_report.validation_markdown(recs).splitlines()
+    assert "| 2 | 0 | 2002 | 2 | 0.1 | 1e-05 | 120 | 0.9500 |" in "\n".join(lines)
+    ranked = next(line for line in lines if line.startswith("- class 2 seed 0, class 5 seed 0, class 8"))
+    assert ranked.endswith("2000 steps, width 2, z 0.1, θ 1e-05: 0.9500; 2000 steps, width 1, "
+                           "z 0.1, θ 1e-05: 0.8567; 3000 steps, width 1, z 0.1, θ 1e-05: 0.8300. "
+                           "**Best: 2000 steps, width 2, z 0.1, θ 1e-05.**")
 
 
 def test_roc_points_are_a_monotone_curve_from_0_to_1():
@@ -225,3 +245,19 @@ def test_require_checkpoint_names_the_missing_directory_and_the_fix(files, tmp_p
     det = one_vs_all.adgan_detector(one_vs_all.OneVsAllRun(), split, tmp_path)
     with pytest.raises(FileNotFoundError, match=r"wgan_gp_class3_seed0.*train it so"):
         require_checkpoint(det, "train it so")
+
+
+def test_a_wider_wgan_gp_has_its_own_checkpoints_score_files_and_variant(tmp_path):
+    base = one_vs_all.OneVsAllRun()
+    wide = base.replace_given(wgan_width=2)
+    # width 1 keeps the names it had before the field existed (its records and files resume)
+    assert one_vs_all.wgan_model_name(base) == "wgan_gp"
+    assert "wgan_width" not in one_vs_all.adgan_variant(base)
+    assert one_vs_all.adgan_file_stem(base) == f"adgan_wgan{base.wgan_steps}_zlr{base.adgan_z_lr:g}"
+    assert one_vs_all.wgan_model_name(wide) == "wgan_gp_w2"
+    assert one_vs_all.adgan_variant(wide)["wgan_width"] == 2
+    assert one_vs_all.adgan_file_stem(wide) != one_vs_all.adgan_file_stem(base)
+    split = type("S", (), {"normal_class": 3, "seed": 1, "x_train": np.zeros((640, 28, 28))})()
+    det = one_vs_all.adgan_detector(wide, split, tmp_path)
+    assert det.model_config.width == 2
+    assert det.train_config.checkpoint_dir.endswith("wgan_gp_w2_class3_seed1")

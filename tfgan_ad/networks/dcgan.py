@@ -86,16 +86,27 @@ def _lrelu(x):
     return tf.maximum(x, LEAKY_SLOPE * x)
 
 
-def generator_shapes(latent_dim: int = LATENT_DIM) -> dict:
-    """The parameter structure of :func:`generate` as {layer: {name: shape}}."""
+def _check_width(width) -> int:
+    if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
+        raise ValueError(f"width must be a positive integer (channel multiplier), got {width!r}")
+    return int(width)
+
+
+def generator_shapes(latent_dim: int = LATENT_DIM, width: int = 1) -> dict:
+    """The parameter structure of :func:`generate` as {layer: {name: shape}}.
+
+    ``width`` multiplies every channel count (1: the table above; 2: stem 128, then 64).
+    """
+    width = _check_width(width)
     h, w, c = _STEM
+    c, c2 = c * width, 32 * width
     bn = lambda n: {"gamma": (n,), "beta": (n,), "moving_mean": (n,),
                     "moving_variance": (n,)}
     return {"fc1": {"kernel": (latent_dim, h * w * c), "bias": (h * w * c,)},
             "bn1": bn(h * w * c),
-            "deconv2": {"kernel": (4, 4, 32, c), "bias": (32,)},
-            "bn2": bn(32),
-            "deconv3": {"kernel": (4, 4, IMAGE_SHAPE[-1], 32), "bias": (IMAGE_SHAPE[-1],)}}
+            "deconv2": {"kernel": (4, 4, c2, c), "bias": (c2,)},
+            "bn2": bn(c2),
+            "deconv3": {"kernel": (4, 4, IMAGE_SHAPE[-1], c2), "bias": (IMAGE_SHAPE[-1],)}}
 
 
 def _phase_taps(kernel: int, stride: int):
@@ -216,7 +227,8 @@ def generate(params, z, training=False, return_moments=False):
         h = tf.matmul(z, fc["kernel"]) + fc["bias"]
     h = tf.nn.relu(_batch_norm(h, params["bn1"], paths, training, moments, "bn1"))
     lead = tf.shape(z)[:-1]
-    h = tf.reshape(h, tf.concat([lead, _STEM], axis=0))
+    stem = (*_STEM[:2], d2["kernel"].shape[-1])  # the stem's channels: deconv2's input
+    h = tf.reshape(h, tf.concat([lead, stem], axis=0))
     if paths:
         h = conv2d_transpose_paths(h, d2["kernel"]) + _per_channel(d2["bias"], True, 5)
     else:
@@ -247,6 +259,7 @@ class Generator(keras.Model):
 
     Args:
         latent_dim: width of z (256 in the paper).
+        width: channel multiplier (1: the module table).
 
     Example:
         >>> g = Generator()
@@ -257,10 +270,11 @@ class Generator(keras.Model):
     adversarial networks", ECML 2018, §4.2; Radford et al. 2016 (DCGAN).
     """
 
-    def __init__(self, latent_dim=LATENT_DIM, **kwargs):
+    def __init__(self, latent_dim=LATENT_DIM, width=1, **kwargs):
         super().__init__(**kwargs)
         self.latent_dim = latent_dim
-        self._shapes = generator_shapes(latent_dim)
+        self.width = _check_width(width)
+        self._shapes = generator_shapes(latent_dim, self.width)
         for layer, leaves in self._shapes.items():
             for leaf, shape in leaves.items():
                 if leaf == "kernel":
@@ -303,7 +317,7 @@ class Generator(keras.Model):
         return x
 
     def get_config(self):
-        return {**super().get_config(), "latent_dim": self.latent_dim}
+        return {**super().get_config(), "latent_dim": self.latent_dim, "width": self.width}
 
 
 @keras.saving.register_keras_serializable(package="tfgan_ad.dcgan")
@@ -314,13 +328,14 @@ class Critic(keras.Model):
     Gulrajani et al. 2017, "Improved Training of Wasserstein GANs", §4.
     """
 
-    def __init__(self, **kwargs):
+    def __init__(self, width=1, **kwargs):
         super().__init__(**kwargs)
+        self.width = _check_width(width)
         conv = lambda f, n: keras.layers.Conv2D(
             f, 4, strides=2, padding="same", kernel_initializer=_init(),
             bias_initializer="zeros", name=n)
-        self.conv1 = conv(64, "conv1")
-        self.conv2 = conv(128, "conv2")
+        self.conv1 = conv(64 * self.width, "conv1")
+        self.conv2 = conv(128 * self.width, "conv2")
         self.fc = keras.layers.Dense(1, kernel_initializer=_init(), bias_initializer="zeros",
                                      name="fc_critic", dtype=LOGIT_DTYPE)
         self(tf.zeros((1, *IMAGE_SHAPE)))
@@ -331,4 +346,7 @@ class Critic(keras.Model):
                              f"got {tuple(x.shape)}")
         h = _lrelu(self.conv1(x))
         h = _lrelu(self.conv2(h))
-        return self.fc(tf.reshape(h, [tf.shape(h)[0], 7 * 7 * 128]))
+        return self.fc(tf.reshape(h, [tf.shape(h)[0], 7 * 7 * 128 * self.width]))
+
+    def get_config(self):
+        return {**super().get_config(), "width": self.width}

@@ -80,6 +80,7 @@ class OneVsAllRun:
     """
 
     wgan_steps: int = 2000
+    wgan_width: int = 1            # channel multiplier of the DCGAN nets (dcgan module table: 1)
     wgan_batch: int = 64
     egbad_steps: int = 250
     egbad_batch: int = 100
@@ -110,12 +111,17 @@ def _train_config(run: OneVsAllRun, steps: int, batch: int, n_train: int, seed: 
                        progress=False)
 
 
+def wgan_model_name(run: OneVsAllRun) -> str:
+    """The WGAN-GP's :func:`job_dir` model name: ``wgan_gp``, ``wgan_gp_w<k>`` for width k > 1."""
+    return "wgan_gp" if run.wgan_width == 1 else f"wgan_gp_w{run.wgan_width}"
+
+
 def adgan_detector(run: OneVsAllRun, split: OneVsAllSplit, workdir) -> ADGANDetector:
     c, seed = split.normal_class, split.seed
     return ADGANDetector(
-        model=WGANGPConfig(ema_warmup=True),
+        model=WGANGPConfig(ema_warmup=True, width=run.wgan_width),
         train=_train_config(run, run.wgan_steps, run.wgan_batch, len(split.x_train), seed,
-                            job_dir(workdir, c, seed, "wgan_gp")),
+                            job_dir(workdir, c, seed, wgan_model_name(run))),
         search=ADGANSearchConfig(seed=seed, learning_rate=run.adgan_z_lr), search_batch=8,
         points_per_call=1,
         threshold_sample=run.threshold_sample, jit_compile=run.adgan_jit)
@@ -154,13 +160,18 @@ def anogan_detector(run: OneVsAllRun, split: OneVsAllSplit, workdir) -> AnoGANDe
 
 
 def adgan_variant(run: OneVsAllRun) -> dict:
-    """The settings that tell ADGAN's records apart: WGAN-GP training length and search z step."""
-    return {"wgan_steps": run.wgan_steps, "adgan_z_lr": run.adgan_z_lr}
+    """The settings that tell ADGAN's records apart: WGAN-GP training length, search z step
+    and, when not 1, the nets' width (records from before the width field are width 1)."""
+    out = {"wgan_steps": run.wgan_steps, "adgan_z_lr": run.adgan_z_lr}
+    if run.wgan_width != 1:
+        out["wgan_width"] = run.wgan_width
+    return out
 
 
 def adgan_file_stem(run: OneVsAllRun) -> str:
     """Stem of ADGAN's score files (``<stem>_class<c>_seed<s>.npz``): one per variant."""
-    return f"adgan_wgan{run.wgan_steps}_zlr{run.adgan_z_lr:g}"
+    width = "" if run.wgan_width == 1 else f"_w{run.wgan_width}"
+    return f"adgan_wgan{run.wgan_steps}{width}_zlr{run.adgan_z_lr:g}"
 
 
 def score_file(workdir, stem: str, normal_class: int, seed: int) -> Path:

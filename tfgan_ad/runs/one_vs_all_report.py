@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tfgan_ad.runs.one_vs_all import FPR_GRID, OneVsAllRun, adgan_variant
+from tfgan_ad.runs.one_vs_all import FPR_GRID, OneVsAllRun
 from tfgan_ad.runs.results import mean_std
 
 METHODS = (("adgan", "ADGAN"), ("anogan", "AnoGAN (FM)"), ("bigan_sigma", "BiGAN σ"),
@@ -24,15 +24,19 @@ BASELINES = ("kde", "ocsvm", "isolation_forest", "gmm")
 
 
 def _variant(rec: dict) -> tuple:
-    return (rec["wgan_steps"], rec["adgan_z_lr"])
+    """(WGAN-GP steps, z step, width) of an ADGAN record (no width field: width 1)."""
+    return (rec["wgan_steps"], rec["adgan_z_lr"], rec.get("wgan_width", 1))
 
 
 def _variant_key(variant: tuple) -> str:
-    return "adgan@{}/{:g}".format(*variant)
+    steps, z, width = variant
+    return f"adgan@{steps}/{z:g}" + ("" if width == 1 else f"/w{width}")
 
 
 def _variant_label(variant: tuple) -> str:
-    return f"ADGAN ({variant[0]} WGAN-GP steps, z step {variant[1]:g})"
+    steps, z, width = variant
+    nets = "" if width == 1 else f", width {width}"
+    return f"ADGAN ({steps} WGAN-GP steps{nets}, z step {z:g})"
 
 
 def _method(rec: dict, primary: tuple) -> str:
@@ -78,8 +82,9 @@ def _collect(records, on_sample: bool, primary: tuple):
 def class_means(records, on_sample: bool = True, primary: tuple = None) -> dict:
     """{method: (mean over classes of the per-class seed means, classes, complete seeds' means)}.
 
-    ``primary``: ADGAN's (WGAN-GP steps, z step) reported as "adgan" (default: the
-    :class:`OneVsAllRun` defaults); its other variants are "adgan@<steps>/<z step>".
+    ``primary``: ADGAN's (WGAN-GP steps, z step, width) reported as "adgan" (default: the
+    :class:`OneVsAllRun` defaults); its other variants are "adgan@<steps>/<z step>" (with
+    "/w<width>" appended when the width is not 1).
     """
     primary = primary or _primary(None)
     by, per_seed = _collect(records, on_sample, primary)
@@ -180,7 +185,8 @@ def plot_roc(records, path: Path, primary: tuple) -> None:
 
 
 def _primary(run) -> tuple:
-    return tuple(adgan_variant(run or OneVsAllRun()).values())
+    run = run or OneVsAllRun()
+    return (run.wgan_steps, run.adgan_z_lr, run.wgan_width)
 
 
 def write(store, out, run=None) -> None:
@@ -211,10 +217,15 @@ def write(store, out, run=None) -> None:
 
 
 def _holdout_setting(rec: dict) -> tuple:
-    """(generator steps asked for, z step, θ step, images scored) of a holdout record."""
+    """(generator steps asked for, width, z step, θ step, images scored) of a holdout record
+    (records written before the WGAN-GP had a width are width 1)."""
     steps = int(round(rec["generator_steps"], -3)) or rec["generator_steps"]
-    return (steps, rec["search"]["learning_rate"], rec["search"]["theta_learning_rate"],
-            rec["n_scored"])
+    return (steps, rec.get("wgan_width", 1), rec["search"]["learning_rate"],
+            rec["search"]["theta_learning_rate"], rec["n_scored"])
+
+
+def _setting_label(st: tuple) -> str:
+    return f"{st[0]} steps, width {st[1]}, z {st[2]:g}, θ {st[3]:g}"
 
 
 def validation_markdown(records) -> str:
@@ -229,22 +240,24 @@ def validation_markdown(records) -> str:
              "Written by `experiments/mnist_adgan_validation.py --report` from "
              "`mnist_adgan_validation.json`. ROC-AUC on a balanced sample of the job's holdout "
              "set; \"starts only\" scores the 64 starts without any search step. Generator "
-             "steps are rounded to the training length asked for.", "",
-             "| class | seed | WGAN-GP steps | z step | θ step | holdout images | ROC-AUC "
-             "| starts only | loss drop | seconds |", "|" + "---|" * 10]
+             "steps are rounded to the training length asked for; width is the DCGAN nets' "
+             "channel multiplier.", "",
+             "| class | seed | WGAN-GP steps | width | z step | θ step | holdout images | ROC-AUC "
+             "| starts only | loss drop | seconds |", "|" + "---|" * 11]
     for r in sorted(recs, key=lambda r: (r["normal_class"], r["seed"], _holdout_setting(r))):
         st = _holdout_setting(r)
-        lines.append(f"| {r['normal_class']} | {r['seed']} | {r['generator_steps']} | {st[1]:g} | "
-                     f"{st[2]:g} | {st[3]} | {r['roc_auc']:.4f} | {r['roc_auc_starts_only']:.4f} | "
-                     f"{r['mean_loss_drop']:.3f} | {r['seconds']:.0f} |")
+        lines.append(f"| {r['normal_class']} | {r['seed']} | {r['generator_steps']} | {st[1]} | "
+                     f"{st[2]:g} | {st[3]:g} | {st[4]} | {r['roc_auc']:.4f} | "
+                     f"{r['roc_auc_starts_only']:.4f} | {r['mean_loss_drop']:.3f} | "
+                     f"{r['seconds']:.0f} |")
     # Each setting was scored on some jobs. For every such job set, rank all the settings
     # scored on (at least) those jobs with the same number of holdout images, by their mean
     # over exactly those jobs: a setting later scored on more jobs stays comparable with the
     # ones it was first compared with.
-    by_setting = defaultdict(dict)  # (n, steps, z, θ) -> {(class, seed): auc}
+    by_setting = defaultdict(dict)  # (n, steps, width, z, θ) -> {(class, seed): auc}
     for r in recs:
         st = _holdout_setting(r)
-        by_setting[(st[3],) + st[:3]][(r["normal_class"], r["seed"])] = r["roc_auc"]
+        by_setting[(st[-1],) + st[:-1]][(r["normal_class"], r["seed"])] = r["roc_auc"]
     job_sets = sorted({(n, tuple(sorted(jobs))) for (n, *_), jobs in by_setting.items()},
                       key=lambda g: (g[0], len(g[1]), g[1]))
     lines += ["", "## Settings ranked by mean holdout ROC-AUC over the same jobs", ""]
@@ -256,7 +269,6 @@ def validation_markdown(records) -> str:
         ranked = sorted(settings.items(), key=lambda kv: -np.mean(kv[1]))
         names = ", ".join(f"class {c} seed {s}" for c, s in jobs)
         lines.append(f"- {names}, {n} holdout images each: " + "; ".join(
-            f"{st[0]} steps, z {st[1]:g}, θ {st[2]:g}: {np.mean(a):.4f}" for st, a in ranked)
-            + f". **Best: {ranked[0][0][0]} steps, z step {ranked[0][0][1]:g}, "
-            f"θ step {ranked[0][0][2]:g}.**")
+            f"{_setting_label(st)}: {np.mean(a):.4f}" for st, a in ranked)
+            + f". **Best: {_setting_label(ranked[0][0])}.**")
     return "\n".join(lines) + "\n"

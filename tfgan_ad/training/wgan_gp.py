@@ -43,6 +43,8 @@ class WGANGPConfig(ModelConfig):
     Args (besides :class:`ModelConfig`'s; ``dropout`` and ``spectral_norm`` are unused):
         architecture: ``"dcgan"`` (:mod:`tfgan_ad.networks.dcgan`, 28×28×1 images).
         latent_dim: 256 (ADGAN §4.2, following Metz et al.).
+        width: channel multiplier of both networks (:mod:`tfgan_ad.networks.dcgan`; 1
+            is its table).
         learning_rate, beta_1, beta_2: Adam 1e-4, (0.5, 0.9) (Gulrajani et al., Alg. 1
             uses β₁ = 0; 0.5 is the common DCGAN-architecture choice).
         gp_weight: λ = 10.
@@ -53,6 +55,7 @@ class WGANGPConfig(ModelConfig):
     architecture: str = "dcgan"
     n_features: int = 28 * 28
     latent_dim: int = dcgan.LATENT_DIM
+    width: int = 1
     learning_rate: float = 1e-4
     beta_1: float = 0.5
     beta_2: float = 0.9
@@ -67,14 +70,15 @@ class WGANGPConfig(ModelConfig):
             raise ValueError(f"n_critic must be >= 1, got {self.n_critic}")
         if self.gp_weight < 0:
             raise ValueError(f"gp_weight must be >= 0, got {self.gp_weight}")
+        dcgan._check_width(self.width)
 
 
 def build_networks(config: WGANGPConfig):
     """(generator, critic) for ``config.architecture`` ("dcgan")."""
     if config.architecture != "dcgan":
         raise ValueError(f"unknown WGAN-GP architecture {config.architecture!r}; known: 'dcgan'")
-    return (dcgan.Generator(config.latent_dim, name="generator"),
-            dcgan.Critic(name="critic"))
+    return (dcgan.Generator(config.latent_dim, config.width, name="generator"),
+            dcgan.Critic(config.width, name="critic"))
 
 
 def _critic_values(critic, x):
