@@ -15,7 +15,6 @@ setting may be checked or chosen; the test split plays no part.
 import itertools
 import time
 
-import numpy as np
 from absl import app, flags
 
 from tfgan_ad.runs import require_checkpoint, set_threads
@@ -58,11 +57,8 @@ def main(_):
     for seed in map(int, FLAGS.seeds):
         for c in map(int, FLAGS.classes):
             split = one_vs_all_split(*files, c, seed, n_test=run.n_test)
-            rng = np.random.default_rng([seed, c, 17])
             y = split.y_holdout
-            idx = np.sort(np.concatenate([
-                rng.choice(np.flatnonzero(y == 0), FLAGS.n // 2, replace=False),
-                rng.choice(np.flatnonzero(y == 1), FLAGS.n - FLAGS.n // 2, replace=False)]))
+            idx = one_vs_all.holdout_sample(split, FLAGS.n)
             det = one_vs_all.adgan_detector(run, split, FLAGS.workdir)
             det.threshold_sample = 1
             require_checkpoint(

@@ -11,6 +11,9 @@ G(z)    z[256] → Dense 7·7·64 BN ReLU → ConvT 4×4/2 32 BN ReLU
 D(x)    Conv 4×4/2 64 LReLU(0.2) → Conv 4×4/2 128 LReLU(0.2) → Dense 1
 ======  ===================================================================
 
+``width`` (default 1) multiplies every channel count of both nets (width 2:
+stem 7·7·128, ConvT 64; critic 128, 256; ≈1.76 M generator weights).
+
 Kernels N(0, 0.02), zero biases, BN γ = 1, β = 0 (as the other nets). The
 critic has no BatchNorm: the WGAN-GP penalty is per sample, and batch
 statistics would couple the samples (Gulrajani et al. 2017, §4).

@@ -188,6 +188,16 @@ def search_sample(split: OneVsAllSplit, n: int) -> np.ndarray:
     return np.sort(np.concatenate(pick))
 
 
+def holdout_sample(split: OneVsAllSplit, n: int) -> np.ndarray:
+    """Indices of ``n`` holdout items (training digits), half normal, seeded by the job: the
+    images the holdout studies score."""
+    rng = np.random.default_rng([split.seed, split.normal_class, 17])
+    y = split.y_holdout
+    return np.sort(np.concatenate([
+        rng.choice(np.flatnonzero(y == 0), n // 2, replace=False),
+        rng.choice(np.flatnonzero(y == 1), n - n // 2, replace=False)]))
+
+
 def roc_points(y, scores) -> list[float]:
     """TPR at :data:`FPR_GRID` (the ROC curve's upper envelope, interpolated)."""
     fpr, tpr, _ = roc_curve(y, scores)
