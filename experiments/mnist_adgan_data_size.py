@@ -7,8 +7,9 @@ training set costs each method: a seeded fraction of the class's training
 digits trains a fresh WGAN-GP (the run's settings: length, width, search) and
 the GMM and Isolation Forest baselines. All are scored on the balanced holdout
 sample of ``mnist_adgan_validation.py`` (same seed, same images); the baselines
-choose their PCA dimension on the *other* holdout items, so no method is scored
-on the items that chose its settings. Fraction 1 is not retrained: ADGAN's
+choose their PCA dimension on the *other* holdout items. ADGAN's own settings
+were compared on that same sample, which favours ADGAN, most at fraction 1.
+Fraction 1 is not retrained: ADGAN's
 value there is the matching record of ``mnist_adgan_validation.json`` (the
 run's checkpoint, same sample, same search); the baselines are fitted here.
 

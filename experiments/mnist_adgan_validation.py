@@ -51,7 +51,7 @@ def main(_):
         print(md)
         return
     run = one_vs_all.OneVsAllRun().replace_given(wgan_steps=FLAGS.wgan_steps,
-                                                      wgan_width=FLAGS.wgan_width)
+                                                 wgan_width=FLAGS.wgan_width)
     files = train_test_files(load_mnist_files())
     store = ResultStore(FLAGS.out)
     for seed in map(int, FLAGS.seeds):
@@ -62,7 +62,8 @@ def main(_):
             det = one_vs_all.adgan_detector(run, split, FLAGS.workdir)
             det.threshold_sample = 1
             require_checkpoint(
-                det, "train the WGAN-GP with experiments/mnist_adgan.py --stage=wgan")
+                det, "train the WGAN-GP with experiments/mnist_adgan.py --stage=wgan (with the same "
+                "--wgan_steps and --wgan_width)")
             det.fit(split.x_train)  # restores the trained WGAN-GP
             for z_lr, lr in itertools.product(map(float, FLAGS.z_lrs), map(float, FLAGS.theta_lrs)):
                 det.search_config = dataclasses.replace(

@@ -129,6 +129,9 @@ def test_width_multiplies_every_channel_count_and_is_validated():
     g2 = dcgan.Generator.from_config(dcgan.Generator(width=2).get_config())
     assert g2.width == 2 and g2.deconv2_kernel.shape == (4, 4, 64, 128)
     assert g2.fc1_kernel.shape == (256, 7 * 7 * 128)
+    from tfgan_ad.scoring.adgan import ACTIVATION_BYTES_PER_ROW, ARRAYS_PER_PATH
+    assert search_memory_bytes(g2) == (64 * 1_756_737 * 4 * ARRAYS_PER_PATH
+                                       + 64 * ACTIVATION_BYTES_PER_ROW * 2)
     gan = WGANGP(WGANGPConfig(width=2))
     assert gan.generator.width == 2 and gan.critic.width == 2
     for bad in (0, -1, 1.5, True, "2"):

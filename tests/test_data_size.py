@@ -3,9 +3,11 @@
 import numpy as np
 import pytest
 
+from tfgan_ad import baselines
 from tfgan_ad.data.mnist import OneVsAllSplit
-from tfgan_ad.runs import data_size
+from tfgan_ad.runs import data_size, one_vs_all
 from tfgan_ad.runs.one_vs_all import OneVsAllRun
+from tfgan_ad.runs.results import ResultStore
 
 
 def _split(n=101, c=3, seed=0):
@@ -55,3 +57,37 @@ def test_report_takes_fraction_one_from_the_validation_study_and_averages_comple
     assert "class 0 seed 0, class 1 seed 0)" in mean and "class 2" not in mean
     assert "| 0.5 | 0.7500 | 0.9000 | 0.9000 |" in mean
     assert "| 1 | 0.8500 | 0.9000 | 0.9000 |" in mean
+
+
+def test_nested_fractions():
+    split = _split(n=200)
+    rows = {f: set(data_size.fraction_split(split, f).x_train[:, 0, 0, 0]) for f in (0.25, 0.5, 1)}
+    assert rows[0.25] < rows[0.5] < rows[1]
+
+
+def test_baselines_choose_on_other_holdout_items_than_they_are_scored_on(tmp_path, monkeypatch):
+    rng = np.random.default_rng(0)
+    train = (rng.integers(0, 256, (1200, 28, 28), dtype=np.uint8), np.repeat(np.arange(10), 120))
+    test = (rng.integers(0, 256, (100, 28, 28), dtype=np.uint8), np.repeat(np.arange(10), 10))
+    run = OneVsAllRun(n_test=50, pca_dims=(2,))
+    chosen_on = []
+    real = baselines.fit_on_best_pca
+
+    def spy(make, x_train, x_holdout, y_holdout, dims, seed):
+        chosen_on.append(x_holdout)
+        return real(make, x_train, x_holdout, y_holdout, dims, seed)
+
+    monkeypatch.setattr(baselines, "fit_on_best_pca", spy)
+    store = ResultStore(tmp_path / "d.json")
+    new = data_size.run_fraction(run, (train, test), 3, 0, 1.0, 20, tmp_path, store)
+    assert {r["method"] for r in new} == set(data_size.BASELINES)  # no ADGAN at fraction 1
+    assert all(r["n_train"] == 108 and r["fraction"] == 1.0 for r in new)
+    split = data_size.one_vs_all_split(train, test, 3, 0, n_test=50)
+    scored = split.x_holdout[one_vs_all.holdout_sample(split, 20)]
+    assert len(chosen_on) == 2
+    for x in chosen_on:
+        assert len(x) == len(split.x_holdout) - 20
+        assert not {a.tobytes() for a in x} & {a.tobytes() for a in scored}
+    assert data_size.run_fraction(run, (train, test), 3, 0, 1.0, 20, tmp_path, store) == []
+    with pytest.raises(ValueError, match="fewer than one WGAN-GP batch"):
+        data_size.run_fraction(run, (train, test), 3, 0, 0.25, 20, tmp_path, store)

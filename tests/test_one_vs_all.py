@@ -183,7 +183,7 @@ def test_validation_report_ranks_settings_over_the_same_jobs():
     ranked = next(line for line in md.splitlines() if line.startswith("- class 2 seed 0, class 8"))
     assert ("2000 steps, width 1, z 0.1, θ 1e-05: 0.8350; "
             "1000 steps, width 1, z 0.025, θ 1e-05: 0.7650") in ranked
-    assert "**Best: 2000 steps, width 1, z 0.1, θ 1e-05.**" in ranked
+    assert "**Highest: 2000 steps, width 1, z 0.1, θ 1e-05.**" in ranked
     assert "z 1," not in ranked
     # 2000 steps/z 0.1 scored later on a third job, and 3000 steps on all three: each is
     # still ranked against the others on classes 2 and 8, and the two on all three jobs
@@ -195,7 +195,7 @@ def test_validation_report_ranks_settings_over_the_same_jobs():
             "θ 1e-05: 0.7650; 3000 steps, width 1, z 0.1, θ 1e-05: 0.7500.") in ranked
     ranked = next(line for line in lines if line.startswith("- class 2 seed 0, class 5 seed 0, class 8"))
     assert ranked.endswith("2000 steps, width 1, z 0.1, θ 1e-05: 0.8567; 3000 steps, width 1, "
-                           "z 0.1, θ 1e-05: 0.8300. **Best: 2000 steps, width 1, z 0.1, θ 1e-05.**")
+                           "z 0.1, θ 1e-05: 0.8300. **Highest: 2000 steps, width 1, z 0.1, θ 1e-05.**")
     # a wider WGAN-GP at the same length is a setting of its own, ranked with the others
     recs += [_holdout(c, 2002, 0.1, 0.95, width=2) for c in (2, 5, 8)]
     lines = one_vs_all_report.validation_markdown(recs).splitlines()
@@ -203,7 +203,7 @@ def test_validation_report_ranks_settings_over_the_same_jobs():
     ranked = next(line for line in lines if line.startswith("- class 2 seed 0, class 5 seed 0, class 8"))
     assert ranked.endswith("2000 steps, width 2, z 0.1, θ 1e-05: 0.9500; 2000 steps, width 1, "
                            "z 0.1, θ 1e-05: 0.8567; 3000 steps, width 1, z 0.1, θ 1e-05: 0.8300. "
-                           "**Best: 2000 steps, width 2, z 0.1, θ 1e-05.**")
+                           "**Highest: 2000 steps, width 2, z 0.1, θ 1e-05.**")
 
 
 def test_roc_points_are_a_monotone_curve_from_0_to_1():
@@ -261,3 +261,18 @@ def test_a_wider_wgan_gp_has_its_own_checkpoints_score_files_and_variant(tmp_pat
     det = one_vs_all.adgan_detector(wide, split, tmp_path)
     assert det.model_config.width == 2
     assert det.train_config.checkpoint_dir.endswith("wgan_gp_w2_class3_seed1")
+
+
+def test_a_width_1_run_is_not_satisfied_by_a_wider_runs_record(tmp_path):
+    store = ResultStore(tmp_path / "r.json")
+    base = one_vs_all.OneVsAllRun()
+    wide = base.replace_given(wgan_width=2)
+    store.add([_record("adgan", 3, 0, 0.9, wgan_steps=base.wgan_steps, z_lr=base.adgan_z_lr,
+                       width=2)])
+    assert one_vs_all.has_adgan(store, wide, normal_class=3, seed=0)
+    assert not one_vs_all.has_adgan(store, base, normal_class=3, seed=0)
+    assert not one_vs_all.has_adgan(store, wide, normal_class=4, seed=0)
+    # a record from before the width field is width 1
+    store.add([_record("adgan", 5, 0, 0.9, wgan_steps=base.wgan_steps, z_lr=base.adgan_z_lr)])
+    assert one_vs_all.has_adgan(store, base, normal_class=5, seed=0)
+    assert not one_vs_all.has_adgan(store, wide, normal_class=5, seed=0)

@@ -2,8 +2,11 @@
 trained on a fraction of the normal class's training digits (``experiments/mnist_adgan_data_size.py``).
 
 Only training-set digits are involved: the fraction is drawn from the job's training
-digits, every method is scored on the holdout sample of :func:`one_vs_all.holdout_sample`,
-and the baselines choose their PCA dimension on the remaining holdout items.
+digits (one seeded permutation per job, so the smaller sets are nested), every method is
+scored on the holdout sample of :func:`one_vs_all.holdout_sample`, and the baselines choose
+their PCA dimension on the remaining holdout items. That sample is the one ADGAN's own
+settings were compared on (``experiments/mnist_adgan_validation.py``), which favours
+ADGAN, most at fraction 1 (the checkpoint setting chosen there).
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import numpy as np
 from tfgan_ad import baselines, metrics
 from tfgan_ad.data.mnist import OneVsAllSplit, one_vs_all_split
 from tfgan_ad.runs import one_vs_all
+from tfgan_ad.runs.one_vs_all import record_variant, run_variant
+from tfgan_ad.runs.one_vs_all_report import holdout_setting
 from tfgan_ad.runs.results import machine, now
 
 BASELINES = ("gmm", "isolation_forest")
@@ -43,6 +48,10 @@ def run_fraction(run: one_vs_all.OneVsAllRun, files, normal_class: int, seed: in
     the holdout sample; skip what ``store`` has. Returns the new records."""
     split = one_vs_all_split(*files, normal_class, seed, n_test=run.n_test)
     sub = fraction_split(split, fraction)
+    if fraction < 1.0 and len(sub.x_train) < run.wgan_batch:
+        raise ValueError(f"fraction {fraction:g} leaves {len(sub.x_train)} training digits of "
+                         f"class {normal_class}, fewer than one WGAN-GP batch "
+                         f"({run.wgan_batch})")
     idx = one_vs_all.holdout_sample(split, n)
     rest = np.setdiff1d(np.arange(len(split.y_holdout)), idx)
     y = split.y_holdout[idx]
@@ -51,7 +60,7 @@ def run_fraction(run: one_vs_all.OneVsAllRun, files, normal_class: int, seed: in
     base = {**key, "n_train": len(sub.x_train), "n_train_full": len(split.x_train),
             "machine": machine()}
     new = []
-    if fraction < 1.0 and not store.has(**key, method="adgan", **one_vs_all.adgan_variant(run)):
+    if fraction < 1.0 and not one_vs_all.has_adgan(store, run, **key):
         # the run's length in generator steps (its epochs count the smaller set's batches)
         det = one_vs_all.adgan_detector(run, sub, _workdir(workdir, fraction))
         det.threshold_sample = 1
@@ -78,47 +87,46 @@ def run_fraction(run: one_vs_all.OneVsAllRun, files, normal_class: int, seed: in
 def _validation_adgan(records, run, n: int) -> dict:
     """{(class, seed): holdout ROC-AUC} of the validation study's records of ``run``'s ADGAN
     setting (its length, width, z step, θ step 1e-5) on ``n`` images: fraction 1."""
-    out = {}
-    for r in records:
-        if (r.get("experiment") == "adgan_holdout" and r["n_scored"] == n
-                and int(round(r["generator_steps"], -3)) == run.wgan_steps
-                and r.get("wgan_width", 1) == run.wgan_width
-                and r["search"]["learning_rate"] == run.adgan_z_lr
-                and r["search"]["theta_learning_rate"] == 1e-5):
-            out[(r["normal_class"], r["seed"])] = r["roc_auc"]
-    return out
+    want = (run.wgan_steps, run.wgan_width, run.adgan_z_lr, 1e-5, n)
+    return {(r["normal_class"], r["seed"]): r["roc_auc"] for r in records
+            if r.get("experiment") == "adgan_holdout" and holdout_setting(r) == want}
 
 
 def markdown(records, validation_records, run: one_vs_all.OneVsAllRun) -> str:
     """Per job and fraction: training digits and each method's holdout ROC-AUC; and the mean
-    per fraction over the jobs that have every method at every fraction."""
+    per fraction over the jobs that have every method at every fraction. One section per
+    holdout sample size."""
     recs = [r for r in records if r.get("experiment") == "data_size"]
+    lines = ["# Training-set size: ADGAN and the PCA baselines on the holdout set", "",
+             "Written by `experiments/mnist_adgan_data_size.py` from "
+             "`mnist_adgan_data_size.json`. A seeded fraction of the normal class's training "
+             "digits trains each method (the smaller sets are nested); ROC-AUC on the holdout "
+             "sample of the validation study (training-set images, half normal). ADGAN: "
+             f"{run.wgan_steps} WGAN-GP steps at every size (fewer digits, more epochs), width "
+             f"{run.wgan_width}, z step {run.adgan_z_lr:g}, θ step 1e-5; at fraction 1 its value "
+             "is the validation study's record of the same checkpoint setting. ADGAN's settings "
+             "were compared on these same holdout images, which favours it, most at fraction 1. "
+             "The baselines choose their PCA dimension on the other holdout items."]
+    for n in sorted({r["n_scored"] for r in recs}):
+        lines += _section([r for r in recs if r["n_scored"] == n], validation_records, run, n)
+    return "\n".join(lines) + "\n"
+
+
+def _section(recs, validation_records, run, n: int) -> list[str]:
     table = defaultdict(dict)   # (class, seed, fraction) -> {method: auc}
     n_train = {}
-    sizes = sorted({r["n_scored"] for r in recs})
     for r in recs:
-        if r["method"] == "adgan" and (r["wgan_steps"], r.get("wgan_width", 1),
-                                       r["adgan_z_lr"]) != (run.wgan_steps, run.wgan_width,
-                                                            run.adgan_z_lr):
+        if r["method"] == "adgan" and record_variant(r) != run_variant(run):
             continue
         k = (r["normal_class"], r["seed"], r["fraction"])
         table[k][r["method"]] = r["roc_auc"]
         n_train[k] = r["n_train"]
-    for n in sizes:
-        for (c, s), auc in _validation_adgan(validation_records, run, n).items():
-            if (c, s, 1.0) in table:
-                table[(c, s, 1.0)]["adgan"] = auc
+    for (c, s), auc in _validation_adgan(validation_records, run, n).items():
+        if (c, s, 1.0) in table:
+            table[(c, s, 1.0)]["adgan"] = auc
     methods = ("adgan",) + BASELINES
     names = {"adgan": "ADGAN", "gmm": "GMM (PCA)", "isolation_forest": "IF (PCA)"}
-    lines = ["# Training-set size: ADGAN and the PCA baselines on the holdout set", "",
-             "Written by `experiments/mnist_adgan_data_size.py` from "
-             "`mnist_adgan_data_size.json`. A seeded fraction of the normal class's training "
-             "digits trains each method; ROC-AUC on the holdout sample of the validation study "
-             f"({', '.join(map(str, sizes))} training-set images, half normal). ADGAN: "
-             f"{run.wgan_steps} WGAN-GP steps at every size (fewer digits, more epochs), width "
-             f"{run.wgan_width}, z step {run.adgan_z_lr:g}, θ step 1e-5; at fraction 1 its value "
-             "is the validation study's record of the same checkpoint setting. The baselines "
-             "choose their PCA dimension on the other holdout items.", "",
+    lines = ["", f"## {n} holdout images per job", "",
              "| class | seed | fraction | training digits | "
              + " | ".join(names[m] for m in methods) + " |", "|" + "---|" * (4 + len(methods))]
     for k in sorted(table):
@@ -136,4 +144,4 @@ def markdown(records, validation_records, run: one_vs_all.OneVsAllRun) -> str:
         for f in fractions:
             lines.append(f"| {f:g} | " + " | ".join(
                 f"{np.mean([table[(*j, f)][m] for j in full]):.4f}" for m in methods) + " |")
-    return "\n".join(lines) + "\n"
+    return lines

@@ -168,6 +168,28 @@ def adgan_variant(run: OneVsAllRun) -> dict:
     return out
 
 
+def record_width(rec: dict) -> int:
+    """The WGAN-GP width of an ADGAN record (records from before the width field: 1)."""
+    return rec.get("wgan_width", 1)
+
+
+def run_variant(run: OneVsAllRun) -> tuple:
+    """(WGAN-GP steps, z step, width): what tells ADGAN's results apart."""
+    return (run.wgan_steps, run.adgan_z_lr, run.wgan_width)
+
+
+def record_variant(rec: dict) -> tuple:
+    """:func:`run_variant` of an ADGAN record."""
+    return (rec["wgan_steps"], rec["adgan_z_lr"], record_width(rec))
+
+
+def has_adgan(store: ResultStore, run: OneVsAllRun, **key) -> bool:
+    """Whether ``store`` has an ADGAN record matching ``key`` of exactly ``run``'s variant
+    (a width-1 run is not satisfied by a wider run's record, nor the other way round)."""
+    return any(r.get("method") == "adgan" and all(r.get(k) == v for k, v in key.items())
+               and record_variant(r) == run_variant(run) for r in store.records)
+
+
 def adgan_file_stem(run: OneVsAllRun) -> str:
     """Stem of ADGAN's score files (``<stem>_class<c>_seed<s>.npz``): one per variant."""
     width = "" if run.wgan_width == 1 else f"_w{run.wgan_width}"
@@ -249,7 +271,7 @@ def run_job(normal_class: int, seed: int, run: OneVsAllRun, store: ResultStore, 
 
     # ADGAN first: its generator is the longest to train. Its records carry its variant
     # (training length, search step), so another variant adds records beside the old ones.
-    if not store.has(**key, method="adgan", **adgan_variant(run)):
+    if not has_adgan(store, run, **key):
         det = adgan_detector(run, split, workdir)
         _, fit_s = _timed(det.fit, split.x_train)
         res, search_s = _timed(det.search, split.x_test[sample])

@@ -275,11 +275,13 @@ def adgan_search_chunked(generator, x, config: ADGANSearchConfig = ADGANSearchCo
 
 def search_memory_bytes(generator, config: ADGANSearchConfig = ADGANSearchConfig(),
                         points: int = 1) -> int:
-    """Estimated peak bytes of searching ``points`` points at once (see the module doc)."""
+    """Estimated peak bytes of searching ``points`` points at once (see the module doc; the
+    activation term, measured at width 1, scales with the generator's ``width``)."""
     size = sum(int(np.prod(v.shape)) for v in generator.trainable_variables)
     paths = points if config.share_theta else points * config.n_seeds
     rows = points * config.n_seeds
-    return paths * size * 4 * ARRAYS_PER_PATH + rows * ACTIVATION_BYTES_PER_ROW
+    width = getattr(generator, "width", 1)
+    return paths * size * 4 * ARRAYS_PER_PATH + rows * ACTIVATION_BYTES_PER_ROW * width
 
 
 def points_per_call_for(generator, config: ADGANSearchConfig = ADGANSearchConfig(),

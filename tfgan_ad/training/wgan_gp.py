@@ -70,7 +70,7 @@ class WGANGPConfig(ModelConfig):
             raise ValueError(f"n_critic must be >= 1, got {self.n_critic}")
         if self.gp_weight < 0:
             raise ValueError(f"gp_weight must be >= 0, got {self.gp_weight}")
-        dcgan._check_width(self.width)
+        self.width = dcgan._check_width(self.width)
 
 
 def build_networks(config: WGANGPConfig):
