@@ -13,7 +13,6 @@ setting may be checked or chosen; the test split plays no part.
 """
 
 import itertools
-import time
 
 from absl import app, flags
 
@@ -39,7 +38,6 @@ def main(_):
     set_threads(FLAGS.threads)
     import dataclasses
 
-    from tfgan_ad import metrics
     from tfgan_ad.data.mnist import load_mnist_files, one_vs_all_split, train_test_files
     from tfgan_ad.runs import one_vs_all, one_vs_all_report
     from tfgan_ad.runs.results import ResultStore, machine, now
@@ -57,7 +55,6 @@ def main(_):
     for seed in map(int, FLAGS.seeds):
         for c in map(int, FLAGS.classes):
             split = one_vs_all_split(*files, c, seed, n_test=run.n_test)
-            y = split.y_holdout
             idx = one_vs_all.holdout_sample(split, FLAGS.n)
             det = one_vs_all.adgan_detector(run, split, FLAGS.workdir)
             det.threshold_sample = 1
@@ -68,19 +65,10 @@ def main(_):
             for z_lr, lr in itertools.product(map(float, FLAGS.z_lrs), map(float, FLAGS.theta_lrs)):
                 det.search_config = dataclasses.replace(
                     det.search_config, learning_rate=z_lr, theta_learning_rate=lr)
-                t0 = time.perf_counter()
-                res = det.search(split.x_holdout[idx])
-                sec = time.perf_counter() - t0
                 rec = {"experiment": "adgan_holdout", "normal_class": c, "seed": seed,
                        "theta_learning_rate": lr, "z_learning_rate": z_lr, "n_scored": len(idx),
-                       "generator_steps": det.trainer.global_step,
                        "wgan_width": run.wgan_width,
-                       "roc_auc": metrics.roc_auc(y[idx], res["score"]),
-                       "roc_auc_starts_only": metrics.roc_auc(
-                           y[idx], res["initial_losses"].mean(1)),
-                       "mean_loss_drop": float(1 - res["score"].mean()
-                                               / res["initial_losses"].mean()),
-                       "seconds": sec, "search": det.search_config.to_dict(),
+                       **one_vs_all.holdout_search(det, split, idx),
                        "machine": machine(), "date": now()}
                 store.add([rec])
                 print({k: rec[k] for k in ("normal_class", "seed", "generator_steps", "z_learning_rate",

@@ -276,3 +276,26 @@ def test_a_width_1_run_is_not_satisfied_by_a_wider_runs_record(tmp_path):
     store.add([_record("adgan", 5, 0, 0.9, wgan_steps=base.wgan_steps, z_lr=base.adgan_z_lr)])
     assert one_vs_all.has_adgan(store, base, normal_class=5, seed=0)
     assert not one_vs_all.has_adgan(store, wide, normal_class=5, seed=0)
+
+
+def test_holdout_search_scores_the_chosen_holdout_items():
+    y = np.array([0, 0, 1, 1, 0, 1])
+    split = type("S", (), {"y_holdout": y, "x_holdout": np.arange(6.0)})()
+    seen = []
+
+    class Det:  # stands in for a fitted ADGANDetector: score = the item's value
+        trainer = type("T", (), {"global_step": 2002})()
+        search_config = type("C", (), {"to_dict": lambda self: {"learning_rate": 0.1}})()
+
+        def search(self, x):
+            seen.append(x)
+            return {"score": x + 1.0, "initial_losses": np.stack([-x + 10.0] * 3, axis=1)}
+
+    idx = np.array([0, 2, 3, 1])  # labels 0, 1, 1, 0; values 0, 2, 3, 1
+    out = one_vs_all.holdout_search(Det(), split, idx)
+    np.testing.assert_array_equal(seen[0], [0.0, 2.0, 3.0, 1.0])
+    assert out["roc_auc"] == pytest.approx(1.0)             # scores: anomalies 3, 4 > 1, 2
+    assert out["roc_auc_starts_only"] == pytest.approx(0.0)  # starts: anomalies 8, 7 < 10, 9
+    assert out["mean_loss_drop"] == pytest.approx(1 - 2.5 / 8.5)
+    assert out["generator_steps"] == 2002 and out["search"] == {"learning_rate": 0.1}
+    assert out["seconds"] >= 0

@@ -23,8 +23,11 @@ from tfgan_ad.runs import one_vs_all
 from tfgan_ad.runs.one_vs_all import record_variant, run_variant
 from tfgan_ad.runs.one_vs_all_report import holdout_setting
 from tfgan_ad.runs.results import machine, now
+from tfgan_ad.scoring.adgan import ADGANSearchConfig
 
 BASELINES = ("gmm", "isolation_forest")
+#: θ step of the run's search (ADGANSearchConfig's default; OneVsAllRun leaves it alone)
+THETA_LR = ADGANSearchConfig().theta_learning_rate
 
 
 def fraction_split(split: OneVsAllSplit, fraction: float) -> OneVsAllSplit:
@@ -65,12 +68,8 @@ def run_fraction(run: one_vs_all.OneVsAllRun, files, normal_class: int, seed: in
         det = one_vs_all.adgan_detector(run, sub, _workdir(workdir, fraction))
         det.threshold_sample = 1
         det.fit(sub.x_train)
-        res = det.search(split.x_holdout[idx])
         new.append({**base, "method": "adgan", **one_vs_all.adgan_variant(run),
-                    "generator_steps": det.trainer.global_step,
-                    "roc_auc": metrics.roc_auc(y, res["score"]),
-                    "roc_auc_starts_only": metrics.roc_auc(y, res["initial_losses"].mean(1)),
-                    "search": det.search_config.to_dict(), "date": now()})
+                    **one_vs_all.holdout_search(det, split, idx), "date": now()})
     for name in BASELINES:
         if store.has(**key, method=name):
             continue
@@ -86,8 +85,8 @@ def run_fraction(run: one_vs_all.OneVsAllRun, files, normal_class: int, seed: in
 
 def _validation_adgan(records, run, n: int) -> dict:
     """{(class, seed): holdout ROC-AUC} of the validation study's records of ``run``'s ADGAN
-    setting (its length, width, z step, θ step 1e-5) on ``n`` images: fraction 1."""
-    want = (run.wgan_steps, run.wgan_width, run.adgan_z_lr, 1e-5, n)
+    setting (its length, width, z step, θ step :data:`THETA_LR`) on ``n`` images: fraction 1."""
+    want = (run.wgan_steps, run.wgan_width, run.adgan_z_lr, THETA_LR, n)
     return {(r["normal_class"], r["seed"]): r["roc_auc"] for r in records
             if r.get("experiment") == "adgan_holdout" and holdout_setting(r) == want}
 
@@ -103,8 +102,9 @@ def markdown(records, validation_records, run: one_vs_all.OneVsAllRun) -> str:
              "digits trains each method (the smaller sets are nested); ROC-AUC on the holdout "
              "sample of the validation study (training-set images, half normal). ADGAN: "
              f"{run.wgan_steps} WGAN-GP steps at every size (fewer digits, more epochs), width "
-             f"{run.wgan_width}, z step {run.adgan_z_lr:g}, θ step 1e-5; at fraction 1 its value "
-             "is the validation study's record of the same checkpoint setting. ADGAN's settings "
+             f"{run.wgan_width}, z step {run.adgan_z_lr:g}, θ step {THETA_LR:g}; at fraction 1 "
+             "its value is the validation study's record of the same checkpoint setting. "
+             "ADGAN's settings "
              "were compared on these same holdout images, which favours it, most at fraction 1. "
              "The baselines choose their PCA dimension on the other holdout items."]
     for n in sorted({r["n_scored"] for r in recs}):

@@ -220,6 +220,21 @@ def holdout_sample(split: OneVsAllSplit, n: int) -> np.ndarray:
         rng.choice(np.flatnonzero(y == 1), n - n // 2, replace=False)]))
 
 
+def holdout_search(det: ADGANDetector, split: OneVsAllSplit, idx) -> dict:
+    """Search the holdout items ``idx`` with ``det``'s current settings: ROC-AUC of the search
+    and of the starts alone, the mean loss drop, the search time and the generator's steps."""
+    y = split.y_holdout[idx]
+    t0 = time.perf_counter()
+    res = det.search(split.x_holdout[idx])
+    seconds = time.perf_counter() - t0
+    initial = res["initial_losses"].mean(1)
+    return {"roc_auc": metrics.roc_auc(y, res["score"]),
+            "roc_auc_starts_only": metrics.roc_auc(y, initial),
+            "mean_loss_drop": float(1 - res["score"].mean() / initial.mean()),
+            "seconds": seconds, "generator_steps": det.trainer.global_step,
+            "search": det.search_config.to_dict()}
+
+
 def roc_points(y, scores) -> list[float]:
     """TPR at :data:`FPR_GRID` (the ROC curve's upper envelope, interpolated)."""
     fpr, tpr, _ = roc_curve(y, scores)
