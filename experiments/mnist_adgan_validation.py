@@ -9,6 +9,7 @@ setting may be checked or chosen; the test split plays no part.
 
     python experiments/mnist_adgan_validation.py --classes=0 --seeds=0 --theta_lrs=1e-5,1e-4
     python experiments/mnist_adgan_validation.py --classes=2,8 --n=120 --z_lrs=0.025,0.1 --wgan_steps=1000
+    python experiments/mnist_adgan_validation.py --classes=5,8 --n=120 --z_lrs=0.1 --search_steps=10,15
     python experiments/mnist_adgan_validation.py --report
 """
 
@@ -23,6 +24,8 @@ flags.DEFINE_list("classes", ["0"], "normal classes")
 flags.DEFINE_list("seeds", ["0"], "seeds")
 flags.DEFINE_list("theta_lrs", ["1e-5"], "θ learning rates to score")
 flags.DEFINE_list("z_lrs", ["0.025"], "z learning rates to score (each with every θ rate)")
+flags.DEFINE_list("search_steps", ["5"], "search steps k to score (each with every rate)")
+flags.DEFINE_list("beta_1s", ["0.9"], "Adam β₁ of the search to score (each with every other)")
 flags.DEFINE_integer("wgan_steps", None, "generator steps of the WGAN-GP checkpoint to use "
                      "(default: OneVsAllRun's); it must be trained already")
 flags.DEFINE_integer("wgan_width", None, "channel multiplier of the WGAN-GP to use "
@@ -62,9 +65,12 @@ def main(_):
                 det, "train the WGAN-GP with experiments/mnist_adgan.py --stage=wgan (with the same "
                 "--wgan_steps and --wgan_width)")
             det.fit(split.x_train)  # restores the trained WGAN-GP
-            for z_lr, lr in itertools.product(map(float, FLAGS.z_lrs), map(float, FLAGS.theta_lrs)):
+            for z_lr, lr, k, b1 in itertools.product(
+                    map(float, FLAGS.z_lrs), map(float, FLAGS.theta_lrs),
+                    map(int, FLAGS.search_steps), map(float, FLAGS.beta_1s)):
                 det.search_config = dataclasses.replace(
-                    det.search_config, learning_rate=z_lr, theta_learning_rate=lr)
+                    det.search_config, learning_rate=z_lr, theta_learning_rate=lr, steps=k,
+                    beta_1=b1)
                 rec = {"experiment": "adgan_holdout", "normal_class": c, "seed": seed,
                        "theta_learning_rate": lr, "z_learning_rate": z_lr, "n_scored": len(idx),
                        "wgan_width": run.wgan_width,
@@ -72,7 +78,8 @@ def main(_):
                        "machine": machine(), "date": now()}
                 store.add([rec])
                 print({k: rec[k] for k in ("normal_class", "seed", "generator_steps", "z_learning_rate",
-                                           "theta_learning_rate",
+                                           "theta_learning_rate", "roc_auc_ink",
+                                           "ink_correlation_anomalies",
                                            "roc_auc", "roc_auc_starts_only", "mean_loss_drop",
                                            "seconds")}, flush=True)
 

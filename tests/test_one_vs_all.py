@@ -163,11 +163,11 @@ def test_report_rows_adgan_variants_and_compares_the_runs_own(tmp_path):
     assert "vs ADGAN" not in md  # the shorter length is not a baseline
 
 
-def _holdout(c, steps, z_lr, auc, n=120, width=None):
+def _holdout(c, steps, z_lr, auc, n=120, width=None, search=None):
     rec = {"experiment": "adgan_holdout", "normal_class": c, "seed": 0, "n_scored": n,
            "generator_steps": steps, "roc_auc": auc, "roc_auc_starts_only": 0.7,
            "mean_loss_drop": 0.5, "seconds": 100.0,
-           "search": {"learning_rate": z_lr, "theta_learning_rate": 1e-5}}
+           "search": {"learning_rate": z_lr, "theta_learning_rate": 1e-5, **(search or {})}}
     if width is not None:  # records from before the width field have none: width 1
         rec["wgan_width"] = width
     return rec
@@ -179,7 +179,7 @@ def test_validation_report_ranks_settings_over_the_same_jobs():
             _holdout(2, 2002, 1.0, 0.95),  # only one job: not comparable with the others
             _holdout(0, 1008, 0.025, 0.98, n=80)]
     md = one_vs_all_report.validation_markdown(recs)
-    assert md.count("| 2 | 0 |") == 3 and "| 0 | 0 | 1008 | 1 | 0.025 | 1e-05 | 80 | 0.9800 |" in md
+    assert md.count("| 2 | 0 |") == 3 and "| 0 | 0 | 1008 | 1 | 0.025 | 1e-05 | 5 | 0.9 | 80 | 0.9800 |" in md
     ranked = next(line for line in md.splitlines() if line.startswith("- class 2 seed 0, class 8"))
     assert ("2000 steps, width 1, z 0.1, θ 1e-05: 0.8350; "
             "1000 steps, width 1, z 0.025, θ 1e-05: 0.7650") in ranked
@@ -199,11 +199,26 @@ def test_validation_report_ranks_settings_over_the_same_jobs():
     # a wider WGAN-GP at the same length is a setting of its own, ranked with the others
     recs += [_holdout(c, 2002, 0.1, 0.95, width=2) for c in (2, 5, 8)]
     lines = one_vs_all_report.validation_markdown(recs).splitlines()
-    assert "| 2 | 0 | 2002 | 2 | 0.1 | 1e-05 | 120 | 0.9500 |" in "\n".join(lines)
+    assert "| 2 | 0 | 2002 | 2 | 0.1 | 1e-05 | 5 | 0.9 | 120 | 0.9500 |" in "\n".join(lines)
     ranked = next(line for line in lines if line.startswith("- class 2 seed 0, class 5 seed 0, class 8"))
     assert ranked.endswith("2000 steps, width 2, z 0.1, θ 1e-05: 0.9500; 2000 steps, width 1, "
                            "z 0.1, θ 1e-05: 0.8567; 3000 steps, width 1, z 0.1, θ 1e-05: 0.8300. "
                            "**Highest: 2000 steps, width 2, z 0.1, θ 1e-05.**")
+
+
+def test_validation_report_keeps_search_length_and_beta_apart():
+    recs = [_holdout(c, 2002, 0.1, a) for c, a in ((5, 0.89), (8, 0.78))]  # old: no k, no β₁
+    recs += [_holdout(c, 2002, 0.1, a, search={"steps": 15, "beta_1": 0.9}) for c, a in ((5, 0.80), (8, 0.70))]
+    recs += [_holdout(c, 2002, 0.1, a, search={"steps": 5, "beta_1": 0.5}) for c, a in ((5, 0.90), (8, 0.80))]
+    recs[-1].update(roc_auc_ink=0.28, ink_correlation_anomalies=0.74)
+    md = one_vs_all_report.validation_markdown(recs)
+    ranked = next(line for line in md.splitlines() if line.startswith("- class 5 seed 0, class 8"))
+    assert ranked.endswith(
+        "2000 steps, width 1, z 0.1, θ 1e-05, β₁ 0.5: 0.8500; 2000 steps, width 1, z 0.1, "
+        "θ 1e-05: 0.8350; 2000 steps, width 1, z 0.1, θ 1e-05, k 15: 0.7500. "
+        "**Highest: 2000 steps, width 1, z 0.1, θ 1e-05, β₁ 0.5.**")
+    assert "| 8 | 0 | 2002 | 1 | 0.1 | 1e-05 | 5 | 0.5 | 120 | 0.8000 | 0.7000 | 0.500 | 0.28 | 0.74 | 100 |" in md
+    assert "| 8 | 0 | 2002 | 1 | 0.1 | 1e-05 | 15 | 0.9 | 120 | 0.7000 | 0.7000 | 0.500 | – | – | 100 |" in md
 
 
 def test_roc_points_are_a_monotone_curve_from_0_to_1():
@@ -299,3 +314,29 @@ def test_holdout_search_scores_the_chosen_holdout_items():
     assert out["mean_loss_drop"] == pytest.approx(1 - 2.5 / 8.5)
     assert out["generator_steps"] == 2002 and out["search"] == {"learning_rate": 0.1}
     assert out["seconds"] >= 0
+
+
+def test_holdout_search_reports_how_the_score_follows_ink():
+    # 2×2 images in [-1, 1] with 1, 2, 3, 4, 0 and 2 bright pixels; items 2, 3, 5 are anomalies
+    bright = [1, 2, 3, 4, 0, 2]
+    x = np.full((6, 2, 2, 1), -1.0)
+    for i, b in enumerate(bright):
+        x[i].reshape(-1)[:b] = 1.0
+    split = type("S", (), {"y_holdout": np.array([0, 0, 1, 1, 0, 1]), "x_holdout": x})()
+
+    class Det:  # the score falls as ink rises: anomalies 3, 4, 2 bright pixels score 5, 4, 6
+        trainer = type("T", (), {"global_step": 1})()
+        search_config = type("C", (), {"to_dict": lambda self: {}})()
+
+        def search(self, xs):
+            score = 8.0 - (xs > 0).sum(axis=(1, 2, 3))
+            return {"score": score, "initial_losses": score[:, None] + 1.0}
+
+    np.testing.assert_allclose(one_vs_all.ink(x), [0.25, 0.5, 0.75, 1.0, 0.0, 0.5])
+    out = one_vs_all.holdout_search(Det(), split, np.array([0, 1, 2, 3, 5]))
+    # ink alone: anomalies 0.75, 1.0, 0.5 against normals 0.25, 0.5 → (2 + 2 + 1.5) / 6
+    assert out["roc_auc_ink"] == pytest.approx(5.5 / 6)
+    assert out["ink_correlation_anomalies"] == pytest.approx(-1.0)
+    # anomalies of equal ink: no correlation to report
+    assert one_vs_all.holdout_search(Det(), split, np.array([0, 1, 5]))[
+        "ink_correlation_anomalies"] is None

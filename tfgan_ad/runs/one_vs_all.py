@@ -37,6 +37,7 @@ from pathlib import Path
 import keras
 import numpy as np
 from sklearn.metrics import roc_curve
+from scipy.stats import spearmanr
 
 from tfgan_ad import baselines, metrics
 from tfgan_ad.data.mnist import OneVsAllSplit, one_vs_all_split
@@ -220,16 +221,33 @@ def holdout_sample(split: OneVsAllSplit, n: int) -> np.ndarray:
         rng.choice(np.flatnonzero(y == 1), n - n // 2, replace=False)]))
 
 
+def ink(x) -> np.ndarray:
+    """Per image, the fraction of its pixels above the middle of the [-1, 1] range (its ink)."""
+    x = np.asarray(x)
+    return (x.reshape(len(x), -1) > 0.0).mean(axis=1)
+
+
 def holdout_search(det: ADGANDetector, split: OneVsAllSplit, idx) -> dict:
     """Search the holdout items ``idx`` with ``det``'s current settings: ROC-AUC of the search
-    and of the starts alone, the mean loss drop, the search time and the generator's steps."""
+    and of the starts alone, the mean loss drop, the search time and the generator's steps.
+
+    Two diagnostics of what a squared-L2 score can pick up besides shape: ``roc_auc_ink``
+    scores by ink alone (more ink = more anomalous), and ``ink_correlation_anomalies`` is the
+    Spearman correlation of the ADGAN score with ink among the anomalies (``None`` if either is constant)."""
     y = split.y_holdout[idx]
+    x = split.x_holdout[idx]
     t0 = time.perf_counter()
-    res = det.search(split.x_holdout[idx])
+    res = det.search(x)
     seconds = time.perf_counter() - t0
     initial = res["initial_losses"].mean(1)
+    amount = ink(x)
+    a_score, a_ink = res["score"][y == 1], amount[y == 1]
+    constant = len(a_ink) < 2 or np.ptp(a_ink) == 0 or np.ptp(a_score) == 0
+    rho = None if constant else float(spearmanr(a_score, a_ink).statistic)
     return {"roc_auc": metrics.roc_auc(y, res["score"]),
             "roc_auc_starts_only": metrics.roc_auc(y, initial),
+            "roc_auc_ink": metrics.roc_auc(y, amount),
+            "ink_correlation_anomalies": rho,
             "mean_loss_drop": float(1 - res["score"].mean() / initial.mean()),
             "seconds": seconds, "generator_steps": det.trainer.global_step,
             "search": det.search_config.to_dict()}

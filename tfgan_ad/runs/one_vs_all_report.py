@@ -22,6 +22,9 @@ from tfgan_ad.runs.one_vs_all import (
     run_variant,
 )
 from tfgan_ad.runs.results import mean_std
+from tfgan_ad.scoring.adgan import ADGANSearchConfig
+
+_SEARCH = ADGANSearchConfig()  # the search's k and β₁ a record without them used
 
 METHODS = (("adgan", "ADGAN"), ("anogan", "AnoGAN (FM)"), ("bigan_sigma", "BiGAN σ"),
            ("bigan_fm", "BiGAN FM"), ("kde", "KDE (PCA)"), ("ocsvm", "OC-SVM (PCA)"),
@@ -217,15 +220,27 @@ def write(store, out, run=None) -> None:
 
 
 def holdout_setting(rec: dict) -> tuple:
-    """(generator steps asked for, width, z step, θ step, images scored) of a holdout record
-    (records written before the WGAN-GP had a width are width 1)."""
+    """(generator steps asked for, width, z step, θ step, search steps k, Adam β₁, images
+    scored) of a holdout record (records written before the WGAN-GP had a width are width 1)."""
     steps = int(round(rec["generator_steps"], -3)) or rec["generator_steps"]
-    return (steps, record_width(rec), rec["search"]["learning_rate"],
-            rec["search"]["theta_learning_rate"], rec["n_scored"])
+    search = rec["search"]
+    return (steps, record_width(rec), search["learning_rate"], search["theta_learning_rate"],
+            search.get("steps", _SEARCH.steps), search.get("beta_1", _SEARCH.beta_1),
+            rec["n_scored"])
 
 
 def _setting_label(st: tuple) -> str:
-    return f"{st[0]} steps, width {st[1]}, z {st[2]:g}, θ {st[3]:g}"
+    label = f"{st[0]} steps, width {st[1]}, z {st[2]:g}, θ {st[3]:g}"
+    if st[4] != _SEARCH.steps:
+        label += f", k {st[4]}"
+    if st[5] != _SEARCH.beta_1:
+        label += f", β₁ {st[5]:g}"
+    return label
+
+
+def _diagnostic(rec: dict, key: str) -> str:
+    v = rec.get(key)
+    return "–" if v is None else f"{v:.2f}"
 
 
 def validation_markdown(records) -> str:
@@ -239,18 +254,24 @@ def validation_markdown(records) -> str:
     lines = ["# ADGAN settings on the holdout set (training digits only)", "",
              "Written by `experiments/mnist_adgan_validation.py --report` from "
              "`mnist_adgan_validation.json`. ROC-AUC on a balanced sample of the job's holdout "
-             "set; \"starts only\" scores the 64 starts without any search step. Generator "
+             "set; \"starts only\" scores the 64 starts without any search step; k is the "
+             "number of search steps and β₁ Adam's; \"ink only\" scores an image by its "
+             "fraction of bright pixels alone, and ρ(score, ink) is the Spearman correlation "
+             "of the ADGAN score with ink among the anomalies (– in records from before "
+             "these diagnostics). Generator "
              "steps are rounded to the training length asked for; width is the DCGAN nets' "
              "channel multiplier. The highest mean is not the default by itself: README's "
              "ADGAN section states each choice and its rule.", "",
-             "| class | seed | WGAN-GP steps | width | z step | θ step | holdout images | ROC-AUC "
-             "| starts only | loss drop | seconds |", "|" + "---|" * 11]
+             "| class | seed | WGAN-GP steps | width | z step | θ step | k | β₁ | holdout images "
+             "| ROC-AUC | starts only | loss drop | ink only | ρ(score, ink) | seconds |",
+             "|" + "---|" * 15]
     for r in sorted(recs, key=lambda r: (r["normal_class"], r["seed"], holdout_setting(r))):
         st = holdout_setting(r)
         lines.append(f"| {r['normal_class']} | {r['seed']} | {r['generator_steps']} | {st[1]} | "
-                     f"{st[2]:g} | {st[3]:g} | {st[4]} | {r['roc_auc']:.4f} | "
-                     f"{r['roc_auc_starts_only']:.4f} | {r['mean_loss_drop']:.3f} | "
-                     f"{r['seconds']:.0f} |")
+                     f"{st[2]:g} | {st[3]:g} | {st[4]} | {st[5]:g} | {st[6]} | "
+                     f"{r['roc_auc']:.4f} | {r['roc_auc_starts_only']:.4f} | "
+                     f"{r['mean_loss_drop']:.3f} | {_diagnostic(r, 'roc_auc_ink')} | "
+                     f"{_diagnostic(r, 'ink_correlation_anomalies')} | {r['seconds']:.0f} |")
     # Each setting was scored on some jobs. For every such job set, rank all the settings
     # scored on (at least) those jobs with the same number of holdout images, by their mean
     # over exactly those jobs: a setting later scored on more jobs stays comparable with the
