@@ -27,6 +27,7 @@ flags.DEFINE_bool("report", False, "only write the Markdown table and the ROC pl
 flags.DEFINE_integer("wgan_steps", None, "WGAN-GP generator steps (default: OneVsAllRun's)")
 flags.DEFINE_integer("wgan_width", None, "WGAN-GP channel multiplier (default: OneVsAllRun's)")
 flags.DEFINE_float("adgan_z_lr", None, "ADGAN search's z step (default: OneVsAllRun's)")
+flags.DEFINE_float("adgan_beta_1", None, "ADGAN search's Adam β₁ (default: OneVsAllRun's)")
 
 
 def main(_):
@@ -37,7 +38,8 @@ def main(_):
 
     run = one_vs_all.OneVsAllRun().replace_given(wgan_steps=FLAGS.wgan_steps,
                                                  wgan_width=FLAGS.wgan_width,
-                                                 adgan_z_lr=FLAGS.adgan_z_lr)
+                                                 adgan_z_lr=FLAGS.adgan_z_lr,
+                                                 adgan_beta_1=FLAGS.adgan_beta_1)
     if not FLAGS.report:
         files = train_test_files(load_mnist_files())
         store = ResultStore(FLAGS.out)

@@ -4,7 +4,8 @@ The offline MNIST copy has ~1,000 training digits per class, the paper's full
 training set ~6,000. This learning curve measures, on the *holdout* set of a
 one-vs-all job (training-set digits only, never test items), what a smaller
 training set costs each method: a seeded fraction of the class's training
-digits trains a fresh WGAN-GP (the run's settings: length, width, search) and
+digits trains a fresh WGAN-GP (the run's settings: length, width, search; β₁ 0.9 unless
+``--adgan_beta_1`` says otherwise, as the study was run) and
 the GMM and Isolation Forest baselines. All are scored on the balanced holdout
 sample of ``mnist_adgan_validation.py`` (same seed, same images); the baselines
 choose their PCA dimension on the *other* holdout items. ADGAN's own settings
@@ -34,6 +35,11 @@ flags.DEFINE_string("out", "experiments/results/mnist_adgan_data_size.json", "re
 flags.DEFINE_string("validation", "experiments/results/mnist_adgan_validation.json",
                     "the holdout study whose records give ADGAN's value at fraction 1")
 flags.DEFINE_bool("report", False, "only write the Markdown summary beside the results file")
+flags.DEFINE_integer("wgan_steps", None, "WGAN-GP generator steps (default: OneVsAllRun's)")
+flags.DEFINE_integer("wgan_width", None, "WGAN-GP channel multiplier (default: OneVsAllRun's)")
+flags.DEFINE_float("adgan_z_lr", None, "ADGAN search's z step (default: OneVsAllRun's)")
+flags.DEFINE_float("adgan_beta_1", 0.9, "ADGAN search's Adam β₁. The study's records used 0.9, "
+                   "Keras's default, before OneVsAllRun's default became 0.5")
 
 
 def main(_):
@@ -44,7 +50,9 @@ def main(_):
     from tfgan_ad.runs import data_size, one_vs_all
     from tfgan_ad.runs.results import ResultStore
 
-    run = one_vs_all.OneVsAllRun()
+    run = one_vs_all.OneVsAllRun().replace_given(
+        wgan_steps=FLAGS.wgan_steps, wgan_width=FLAGS.wgan_width, adgan_z_lr=FLAGS.adgan_z_lr,
+        adgan_beta_1=FLAGS.adgan_beta_1)
     store = ResultStore(FLAGS.out)
     if not FLAGS.report:
         files = train_test_files(load_mnist_files())

@@ -25,7 +25,8 @@ flags.DEFINE_list("seeds", ["0"], "seeds")
 flags.DEFINE_list("theta_lrs", ["1e-5"], "θ learning rates to score")
 flags.DEFINE_list("z_lrs", ["0.025"], "z learning rates to score (each with every θ rate)")
 flags.DEFINE_list("search_steps", ["5"], "search steps k to score (each with every rate)")
-flags.DEFINE_list("beta_1s", ["0.9"], "Adam β₁ of the search to score (each with every other)")
+flags.DEFINE_list("beta_1s", None, "Adam β₁ of the search to score (each with every other; "
+                  "default: OneVsAllRun's)")
 flags.DEFINE_integer("wgan_steps", None, "generator steps of the WGAN-GP checkpoint to use "
                      "(default: OneVsAllRun's); it must be trained already")
 flags.DEFINE_integer("wgan_width", None, "channel multiplier of the WGAN-GP to use "
@@ -67,7 +68,8 @@ def main(_):
             det.fit(split.x_train)  # restores the trained WGAN-GP
             for z_lr, lr, k, b1 in itertools.product(
                     map(float, FLAGS.z_lrs), map(float, FLAGS.theta_lrs),
-                    map(int, FLAGS.search_steps), map(float, FLAGS.beta_1s)):
+                    map(int, FLAGS.search_steps),
+                    map(float, FLAGS.beta_1s or [run.adgan_beta_1])):
                 det.search_config = dataclasses.replace(
                     det.search_config, learning_rate=z_lr, theta_learning_rate=lr, steps=k,
                     beta_1=b1)

@@ -93,7 +93,8 @@ def test_pca_dimension_is_chosen_on_the_holdout_set():
     assert auc[30] > 0.9 > auc[5]
 
 
-def _record(method, c, seed, auc, full=None, wgan_steps=1000, z_lr=0.025, width=None):
+def _record(method, c, seed, auc, full=None, wgan_steps=1000, z_lr=0.025, width=None,
+            beta_1=None):
     rec = {"experiment": "one_vs_all", "method": method, "normal_class": c, "seed": seed,
            "sample": {"roc_auc": auc, "roc_tpr": list(np.linspace(0, 1, 101) ** 0.5)},
            "run": {}, "machine": {"host_cpus": 2, "processor": "x", "tensorflow": "t",
@@ -108,6 +109,8 @@ def _record(method, c, seed, auc, full=None, wgan_steps=1000, z_lr=0.025, width=
                    sample_start_only={"roc_auc": 0.5})
         if width is not None:  # records from before the width field have none: width 1
             rec["wgan_width"] = width
+        if beta_1 is not None:  # search settings without β₁: Keras's 0.9
+            rec["search"]["beta_1"] = beta_1
     return rec
 
 
@@ -117,17 +120,19 @@ def test_report_means_and_files(tmp_path):
     recs += [_record("gmm", 0, 0, 0.95, 0.96)]
     store = ResultStore(tmp_path / "r.json")
     store.add(recs)
-    means = one_vs_all_report.class_means(store.records, primary=(1000, 0.025, 1))
+    means = one_vs_all_report.class_means(store.records, primary=(1000, 0.025, 1, 0.9))
     assert means["adgan"][0] == pytest.approx(0.905)
     assert means["adgan"][2] == pytest.approx([0.9, 0.91])  # both seeds complete
     assert means["gmm"][1] == [0] and means["gmm"][2] == []
     assert one_vs_all_report.class_means(store.records, on_sample=False)["kde"][0] == \
         pytest.approx(0.85)
     one_vs_all_report.write(store, tmp_path / "r.json",
-                            one_vs_all.OneVsAllRun(wgan_steps=1000, adgan_z_lr=0.025))
+                            one_vs_all.OneVsAllRun(wgan_steps=1000, adgan_z_lr=0.025,
+                                                   adgan_beta_1=0.9))
     md = (tmp_path / "r.md").read_text()
-    assert "ADGAN 0.9050 vs GMM (PCA) 0.9500: **ADGAN below**" in md
-    assert "ADGAN 0.9050 vs KDE (PCA) 0.8000: ADGAN ≥" in md
+    # each comparison is over the jobs both scored: GMM has class 0 seed 0, KDE seed 0
+    assert "ADGAN 0.9000 vs GMM (PCA) 0.9500 (1 job): **ADGAN below**" in md
+    assert "ADGAN 0.9000 vs KDE (PCA) 0.8000 (10 jobs): ADGAN ≥" in md
     assert (tmp_path / "mnist_adgan_roc.png").stat().st_size > 1000
     json.loads((tmp_path / "r.json").read_text())
 
@@ -136,30 +141,34 @@ def test_report_rows_adgan_variants_and_compares_the_runs_own(tmp_path):
     recs = [_record("adgan", c, 0, 0.9, None, wgan_steps=1000) for c in range(10)]
     recs += [_record("adgan", c, 0, 0.97, None, wgan_steps=2000) for c in range(10)]
     recs += [_record("adgan", c, 0, 0.96, None, wgan_steps=2000, width=2) for c in range(10)]
+    recs += [_record("adgan", c, 0, 0.98, None, wgan_steps=2000, beta_1=0.5) for c in range(10)]
     recs += [_record("gmm", c, 0, 0.95, 0.96) for c in range(10)]
     store = ResultStore(tmp_path / "r.json")
     store.add(recs)
-    means = one_vs_all_report.class_means(store.records, primary=(2000, 0.025, 1))
+    means = one_vs_all_report.class_means(store.records, primary=(2000, 0.025, 1, 0.9))
     assert means["adgan"][0] == pytest.approx(0.97)
     assert means["adgan@1000/0.025"][0] == pytest.approx(0.9)
     assert means["adgan@2000/0.025/w2"][0] == pytest.approx(0.96)
-    wide = one_vs_all_report.class_means(store.records, primary=(2000, 0.025, 2))
+    assert means["adgan@2000/0.025/b1=0.5"][0] == pytest.approx(0.98)
+    wide = one_vs_all_report.class_means(store.records, primary=(2000, 0.025, 2, 0.9))
     assert wide["adgan"][0] == pytest.approx(0.96)
     assert wide["adgan@2000/0.025"][0] == pytest.approx(0.97)
     # by default the OneVsAllRun defaults' variant is "adgan"
     default = one_vs_all.OneVsAllRun()
     recs = [_record("adgan", 0, 0, 0.8, None, wgan_steps=default.wgan_steps,
-                    z_lr=default.adgan_z_lr)]
+                    z_lr=default.adgan_z_lr, beta_1=default.adgan_beta_1)]
     assert one_vs_all_report.class_means(recs)["adgan"][0] == pytest.approx(0.8)
-    assert one_vs_all_report.class_means(recs, primary=(1, 0.5, 1)).keys() == {
-        f"adgan@{default.wgan_steps}/{default.adgan_z_lr:g}"}
+    assert one_vs_all_report.class_means(recs, primary=(1, 0.5, 1, 0.9)).keys() == {
+        f"adgan@{default.wgan_steps}/{default.adgan_z_lr:g}/b1={default.adgan_beta_1:g}"}
     one_vs_all_report.write(store, tmp_path / "r.json",
-                            one_vs_all.OneVsAllRun(wgan_steps=2000, adgan_z_lr=0.025))
+                            one_vs_all.OneVsAllRun(wgan_steps=2000, adgan_z_lr=0.025,
+                                                   adgan_beta_1=0.9))
     md = (tmp_path / "r.md").read_text()
-    assert "ADGAN (2000 WGAN-GP steps, z step 0.025)" in md
-    assert "ADGAN (1000 WGAN-GP steps, z step 0.025)" in md
-    assert "ADGAN (2000 WGAN-GP steps, width 2, z step 0.025)" in md
-    assert "ADGAN 0.9700 vs GMM (PCA) 0.9500: ADGAN ≥" in md
+    assert "ADGAN (2000 WGAN-GP steps, z step 0.025, β₁ 0.9)" in md
+    assert "ADGAN (1000 WGAN-GP steps, z step 0.025, β₁ 0.9)" in md
+    assert "ADGAN (2000 WGAN-GP steps, width 2, z step 0.025, β₁ 0.9)" in md
+    assert "ADGAN (2000 WGAN-GP steps, z step 0.025, β₁ 0.5)" in md
+    assert "ADGAN 0.9700 vs GMM (PCA) 0.9500 (10 jobs): ADGAN ≥" in md
     assert "vs ADGAN" not in md  # the shorter length is not a baseline
 
 
@@ -171,6 +180,34 @@ def _holdout(c, steps, z_lr, auc, n=120, width=None, search=None):
     if width is not None:  # records from before the width field have none: width 1
         rec["wgan_width"] = width
     return rec
+
+
+def test_a_partial_adgan_run_is_compared_on_its_own_jobs_only(tmp_path):
+    """While the run's ADGAN has scored only some jobs, the acceptance section says so and
+    averages every method over those jobs; another ADGAN variant is paired on shared jobs."""
+    run = one_vs_all.OneVsAllRun(wgan_steps=2000, adgan_z_lr=0.1, adgan_beta_1=0.5)
+    recs = [_record("adgan", c, s, 0.9, wgan_steps=2000, z_lr=0.1, beta_1=0.5)
+            for c in (0, 1) for s in (0, 1)]
+    recs[0]["sample"]["roc_auc"] = 0.7  # class 0 seed 0: below the old variant there
+    recs += [_record("adgan", c, s, 0.85, wgan_steps=2000, z_lr=0.1)
+             for c in range(10) for s in (0, 1)]
+    recs += [_record("gmm", c, s, 0.8 if c < 2 else 1.0, 0.9) for c in range(10) for s in (0, 1)]
+    store = ResultStore(tmp_path / "r.json")
+    store.add(recs)
+    one_vs_all_report.write(store, tmp_path / "r.json", run)
+    md = (tmp_path / "r.md").read_text()
+    assert "**Partial:** ADGAN has scored 4 of the 20 jobs (classes [0, 1])" in md
+    # ADGAN (0.8 on class 0, 0.9 on class 1) against the GMM's 0.8 there, not its 0.96 overall
+    assert "- ADGAN 0.8500 vs GMM (PCA) 0.8000 (4 jobs): ADGAN ≥" in md
+    assert ("- 4 shared jobs: the run's ADGAN 0.8500, ADGAN (2000 WGAN-GP steps, z step 0.1, "
+            "β₁ 0.9) 0.8500; the run's higher on 3 of 4 jobs") in md
+    complete = recs[4:24] + recs[24:]
+    store = ResultStore(tmp_path / "c.json")
+    store.add(complete)
+    one_vs_all_report.write(store, tmp_path / "c.json", run.replace_given(adgan_beta_1=0.9))
+    md = (tmp_path / "c.md").read_text()
+    assert "Partial" not in md
+    assert "- ADGAN 0.8500 vs GMM (PCA) 0.9600 (20 jobs): **ADGAN below**" in md
 
 
 def test_validation_report_ranks_settings_over_the_same_jobs():
@@ -263,9 +300,10 @@ def test_require_checkpoint_names_the_missing_directory_and_the_fix(files, tmp_p
 
 
 def test_a_wider_wgan_gp_has_its_own_checkpoints_score_files_and_variant(tmp_path):
-    base = one_vs_all.OneVsAllRun()
+    base = one_vs_all.OneVsAllRun(adgan_beta_1=0.9)
     wide = base.replace_given(wgan_width=2)
-    # width 1 keeps the names it had before the field existed (its records and files resume)
+    # width 1 (and β₁ 0.9) keep the names they had before the fields existed (records and
+    # files resume)
     assert one_vs_all.wgan_model_name(base) == "wgan_gp"
     assert "wgan_width" not in one_vs_all.adgan_variant(base)
     assert one_vs_all.adgan_file_stem(base) == f"adgan_wgan{base.wgan_steps}_zlr{base.adgan_z_lr:g}"
@@ -280,7 +318,7 @@ def test_a_wider_wgan_gp_has_its_own_checkpoints_score_files_and_variant(tmp_pat
 
 def test_a_width_1_run_is_not_satisfied_by_a_wider_runs_record(tmp_path):
     store = ResultStore(tmp_path / "r.json")
-    base = one_vs_all.OneVsAllRun()
+    base = one_vs_all.OneVsAllRun(adgan_beta_1=0.9)  # the records below carry no β₁: 0.9
     wide = base.replace_given(wgan_width=2)
     store.add([_record("adgan", 3, 0, 0.9, wgan_steps=base.wgan_steps, z_lr=base.adgan_z_lr,
                        width=2)])
@@ -291,6 +329,25 @@ def test_a_width_1_run_is_not_satisfied_by_a_wider_runs_record(tmp_path):
     store.add([_record("adgan", 5, 0, 0.9, wgan_steps=base.wgan_steps, z_lr=base.adgan_z_lr)])
     assert one_vs_all.has_adgan(store, base, normal_class=5, seed=0)
     assert not one_vs_all.has_adgan(store, wide, normal_class=5, seed=0)
+
+
+def test_the_search_beta_1_is_part_of_the_variant(tmp_path):
+    """A run at β₁ 0.5 is neither satisfied by nor reported as a β₁ 0.9 record (records whose
+    search settings name no β₁ are 0.9), and it has its own score files."""
+    new = one_vs_all.OneVsAllRun(adgan_beta_1=0.5)
+    old = new.replace_given(adgan_beta_1=0.9)
+    store = ResultStore(tmp_path / "r.json")
+    store.add([_record("adgan", 3, 0, 0.9, wgan_steps=new.wgan_steps, z_lr=new.adgan_z_lr)])
+    assert one_vs_all.has_adgan(store, old, normal_class=3, seed=0)
+    assert not one_vs_all.has_adgan(store, new, normal_class=3, seed=0)
+    store.add([_record("adgan", 3, 0, 0.95, wgan_steps=new.wgan_steps, z_lr=new.adgan_z_lr,
+                       beta_1=0.5)])
+    assert one_vs_all.has_adgan(store, new, normal_class=3, seed=0)
+    assert one_vs_all.adgan_variant(new)["adgan_beta_1"] == 0.5
+    assert one_vs_all.adgan_file_stem(new) != one_vs_all.adgan_file_stem(old)
+    split = type("S", (), {"normal_class": 3, "seed": 1, "x_train": np.zeros((640, 28, 28))})()
+    assert one_vs_all.adgan_detector(new, split, tmp_path).search_config.beta_1 == 0.5
+    assert one_vs_all.adgan_detector(old, split, tmp_path).search_config.beta_1 == 0.9
 
 
 def test_holdout_search_scores_the_chosen_holdout_items():

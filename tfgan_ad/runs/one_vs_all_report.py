@@ -16,7 +16,9 @@ import numpy as np
 
 from tfgan_ad.runs.one_vs_all import (
     FPR_GRID,
+    LEGACY_BETA_1,
     OneVsAllRun,
+    record_beta_1,
     record_variant,
     record_width,
     run_variant,
@@ -24,7 +26,7 @@ from tfgan_ad.runs.one_vs_all import (
 from tfgan_ad.runs.results import mean_std
 from tfgan_ad.scoring.adgan import ADGANSearchConfig
 
-_SEARCH = ADGANSearchConfig()  # the search's k and β₁ a record without them used
+_SEARCH = ADGANSearchConfig()  # the search's k a record without it used
 
 METHODS = (("adgan", "ADGAN"), ("anogan", "AnoGAN (FM)"), ("bigan_sigma", "BiGAN σ"),
            ("bigan_fm", "BiGAN FM"), ("kde", "KDE (PCA)"), ("ocsvm", "OC-SVM (PCA)"),
@@ -33,14 +35,15 @@ BASELINES = ("kde", "ocsvm", "isolation_forest", "gmm")
 
 
 def _variant_key(variant: tuple) -> str:
-    steps, z, width = variant
-    return f"adgan@{steps}/{z:g}" + ("" if width == 1 else f"/w{width}")
+    steps, z, width, beta_1 = variant
+    return (f"adgan@{steps}/{z:g}" + ("" if width == 1 else f"/w{width}")
+            + ("" if beta_1 == LEGACY_BETA_1 else f"/b1={beta_1:g}"))
 
 
 def _variant_label(variant: tuple) -> str:
-    steps, z, width = variant
+    steps, z, width, beta_1 = variant
     nets = "" if width == 1 else f", width {width}"
-    return f"ADGAN ({steps} WGAN-GP steps{nets}, z step {z:g})"
+    return f"ADGAN ({steps} WGAN-GP steps{nets}, z step {z:g}, β₁ {beta_1:g})"
 
 
 def _method(rec: dict, primary: tuple) -> str:
@@ -144,6 +147,7 @@ def _settings(records, primary: tuple) -> str:
         lines.append(f"- ADGAN ({len(adgan)} jobs): WGAN-GP generator steps {steps}; search "
                      f"{np.mean(pps):.2f} test points/s on average (64 seeds × 5 steps, "
                      f"z step {primary[1]:g}, θ step {adgan[0]['search']['theta_learning_rate']:g}, "
+                     f"Adam β₁ {primary[3]:g}, "
                      f"one θ per seed, XLA). Scored by the 64 starts alone (no search), "
                      f"ADGAN's mean ROC-AUC over jobs would be "
                      f"{np.mean([r['sample_start_only']['roc_auc'] for r in adgan]):.4f}, "
@@ -151,17 +155,62 @@ def _settings(records, primary: tuple) -> str:
     return "\n".join(lines)
 
 
+def _job_aucs(records, primary: tuple) -> dict:
+    """{row key: {(class, seed): sample ROC-AUC}}."""
+    out = defaultdict(dict)
+    for r in records:
+        if r.get("experiment") == "one_vs_all":
+            out[_method(r, primary)][(r["normal_class"], r["seed"])] = r["sample"]["roc_auc"]
+    return out
+
+
+def _mean_over(aucs: dict, jobs) -> float:
+    """Mean over the classes of ``jobs`` of each class's mean over its seeds in ``jobs``."""
+    by = defaultdict(list)
+    for c, s in jobs:
+        by[c].append(aucs[(c, s)])
+    return float(np.mean([np.mean(v) for v in by.values()]))
+
+
 def _acceptance(records, primary: tuple) -> str:
-    means = class_means(records, True, primary)
-    if "adgan" not in means:
+    """ADGAN against every other method, each over the jobs both scored (all of them once the
+    run is complete; while ADGAN lacks jobs the others have, it says the comparison is partial)."""
+    aucs = _job_aucs(records, primary)
+    if not aucs.get("adgan"):
         return "ADGAN has no results yet."
-    a = means["adgan"][0]
+    jobs = sorted(aucs["adgan"])
+    every = set().union(*(set(v) for m, v in aucs.items() if not m.startswith("adgan")))
+    rows = []
+    if not every <= set(jobs):
+        rows.append(f"**Partial:** ADGAN has scored {len(jobs)} of the {len(every)} jobs "
+                    f"(classes {sorted({c for c, _ in jobs})}). Every method below is averaged "
+                    "over the jobs it shares with ADGAN; this does not judge the full run.")
+    for m, label in methods(records, primary):
+        shared = sorted(set(jobs) & set(aucs.get(m, ())))
+        if m.startswith("adgan") or not shared:
+            continue
+        a, b = _mean_over(aucs["adgan"], shared), _mean_over(aucs[m], shared)
+        rows.append(f"- ADGAN {a:.4f} vs {label} {b:.4f} ({len(shared)} job{'s' if len(shared) != 1 else ''}): "
+                    + ("ADGAN ≥" if a >= b else "**ADGAN below**"))
+    return "\n".join(rows)
+
+
+def _variants_paired(records, primary: tuple) -> str:
+    """Each other ADGAN variant against the run's own, over the jobs both scored."""
+    aucs = _job_aucs(records, primary)
     rows = []
     for m, label in methods(records, primary):
-        if m in means and not m.startswith("adgan"):
-            rows.append(f"- ADGAN {a:.4f} vs {label} {means[m][0]:.4f}: "
-                        + ("ADGAN ≥" if a >= means[m][0] else "**ADGAN below**"))
-    return "\n".join(rows)
+        if not m.startswith("adgan@") or not aucs.get("adgan"):
+            continue
+        jobs = sorted(set(aucs[m]) & set(aucs["adgan"]))
+        if not jobs:
+            continue
+        higher = sum(aucs["adgan"][j] > aucs[m][j] for j in jobs)
+        rows.append(f"- {len(jobs)} shared jobs: the run's ADGAN "
+                    f"{_mean_over(aucs['adgan'], jobs):.4f}, {label} "
+                    f"{_mean_over(aucs[m], jobs):.4f}; the run's higher on {higher} of "
+                    f"{len(jobs)} jobs")
+    return "\n".join(rows) or "No other ADGAN variant shares a job with the run's."
 
 
 def plot_roc(records, path: Path, primary: tuple) -> None:
@@ -213,6 +262,8 @@ def write(store, out, run=None) -> None:
           _table(records, False, primary), "",
           "## ADGAN against every other method (sample, mean over classes)", "",
           _acceptance(records, primary), "",
+          f"## ADGAN's other variants against the run's ({_variant_label(primary)})", "",
+          _variants_paired(records, primary), "",
           "![ROC](mnist_adgan_roc.png)", ""]
     out.with_suffix(".md").write_text("\n".join(md))
     plot_roc(records, out.parent / "mnist_adgan_roc.png", primary)
@@ -225,7 +276,7 @@ def holdout_setting(rec: dict) -> tuple:
     steps = int(round(rec["generator_steps"], -3)) or rec["generator_steps"]
     search = rec["search"]
     return (steps, record_width(rec), search["learning_rate"], search["theta_learning_rate"],
-            search.get("steps", _SEARCH.steps), search.get("beta_1", _SEARCH.beta_1),
+            search.get("steps", _SEARCH.steps), record_beta_1(rec),
             rec["n_scored"])
 
 
@@ -233,7 +284,7 @@ def _setting_label(st: tuple) -> str:
     label = f"{st[0]} steps, width {st[1]}, z {st[2]:g}, θ {st[3]:g}"
     if st[4] != _SEARCH.steps:
         label += f", k {st[4]}"
-    if st[5] != _SEARCH.beta_1:
+    if st[5] != LEGACY_BETA_1:
         label += f", β₁ {st[5]:g}"
     return label
 
