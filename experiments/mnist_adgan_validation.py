@@ -2,14 +2,16 @@
 
 For a trained WGAN-GP of experiments/mnist_adgan.py, scores a balanced sample
 of the job's holdout set (held-out digits of the normal class and training
-digits of the other classes) with each z and θ learning rate given, and records the
+digits of the other classes) with each z and θ learning rate, search length k and
+Adam β₁ given (β₁ by default the run's), and records the
 ROC-AUC, that of the starts alone (no search) and the search speed in
 ``experiments/results/mnist_adgan_validation.json``. This is where a search
 setting may be checked or chosen; the test split plays no part.
 
     python experiments/mnist_adgan_validation.py --classes=0 --seeds=0 --theta_lrs=1e-5,1e-4
     python experiments/mnist_adgan_validation.py --classes=2,8 --n=120 --z_lrs=0.025,0.1 --wgan_steps=1000
-    python experiments/mnist_adgan_validation.py --classes=5,8 --n=120 --z_lrs=0.1 --search_steps=10,15
+    python experiments/mnist_adgan_validation.py --classes=5,8 --n=120 --z_lrs=0.1 --search_steps=10,15 --beta_1s=0.9
+    python experiments/mnist_adgan_validation.py --classes=0,1,2,3,4,5,6,7,8,9 --n=120 --z_lrs=0.1 --beta_1s=0.9,0.5
     python experiments/mnist_adgan_validation.py --report
 """
 

@@ -98,6 +98,11 @@ def publish_adgan(c: int):
         **IMAGE_IO,
         "library_versions": machine(),
     }
+    experiment_file = one_vs_all.score_file(FLAGS.workdir, one_vs_all.adgan_file_stem(run), c,
+                                            FLAGS.seed)
+    if not experiment_file.exists():  # checked before anything is published
+        raise FileNotFoundError(f"{experiment_file}: the experiment has not scored this ADGAN "
+                                "variant; run experiments/mnist_adgan.py with the same flags first")
     zoo.publish(det, name, FLAGS.version, card)
     model = zoo.load(name)
     pixels = to_pixels(split.x_test[sample])
@@ -106,8 +111,7 @@ def publish_adgan(c: int):
     served_s = time.perf_counter() - t0
     y = split.y_test[sample]
     fixed = metrics.prf_at_threshold(y, scores, model.threshold)
-    experiment = np.load(one_vs_all.score_file(FLAGS.workdir, one_vs_all.adgan_file_stem(run), c,
-                                               FLAGS.seed))
+    experiment = np.load(experiment_file)
     card["metrics"] = {
         "date": now(), "scored_test_images": len(y), "seed": FLAGS.seed,
         "served_seconds": served_s, "served_images_per_second": len(y) / served_s,

@@ -36,6 +36,23 @@ def _rec(method, c, f, auc, **kw):
             "n_scored": 120, "n_train": int(900 * f), "method": method, "roc_auc": auc, **kw}
 
 
+def test_report_takes_only_the_runs_search_beta_1():
+    """Records of another search β₁ (validation and data-size alike) are not the run's."""
+    base = OneVsAllRun(adgan_beta_1=0.9)
+    search = {"learning_rate": base.adgan_z_lr, "theta_learning_rate": 1e-5}
+    val = [{"experiment": "adgan_holdout", "normal_class": 0, "seed": 0, "n_scored": 120,
+            "generator_steps": base.wgan_steps + 2, "roc_auc": auc,
+            "search": {**search, "beta_1": b}} for b, auc in ((0.9, 0.8), (0.5, 0.6))]
+    recs = [_rec("adgan", 0, 0.5, auc, wgan_steps=base.wgan_steps, adgan_z_lr=base.adgan_z_lr,
+                 search={**search, "beta_1": b}) for b, auc in ((0.9, 0.7), (0.5, 0.3))]
+    recs += [_rec(m, 0, f, 0.9) for m in data_size.BASELINES for f in (0.5, 1.0)]
+    for beta_1, half, full in ((0.9, "0.7000", "0.8000"), (0.5, "0.3000", "0.6000")):
+        md = data_size.markdown(recs, val, base.replace_given(adgan_beta_1=beta_1))
+        assert f"search Adam β₁ {beta_1:g}" in md
+        assert f"| 0 | 0 | 0.5 | 450 | {half} | 0.9000 | 0.9000 |" in md
+        assert f"| 0 | 0 | 1 | 900 | {full} | 0.9000 | 0.9000 |" in md
+
+
 def test_report_takes_fraction_one_from_the_validation_study_and_averages_complete_jobs():
     run = OneVsAllRun(adgan_beta_1=0.9)  # the records below name no β₁: Keras's 0.9
     adgan = dict(wgan_steps=run.wgan_steps, adgan_z_lr=run.adgan_z_lr)

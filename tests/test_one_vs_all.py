@@ -201,6 +201,10 @@ def test_a_partial_adgan_run_is_compared_on_its_own_jobs_only(tmp_path):
     assert "- ADGAN 0.8500 vs GMM (PCA) 0.8000 (4 jobs): ADGAN ≥" in md
     assert ("- 4 shared jobs: the run's ADGAN 0.8500, ADGAN (2000 WGAN-GP steps, z step 0.1, "
             "β₁ 0.9) 0.8500; the run's higher on 3 of 4 jobs") in md
+    # the plot keeps the complete β₁ 0.9 curve beside the partial one, and drops it once the
+    # run's own is at least as complete
+    keys = [m for m, _ in one_vs_all_report.plotted(store.records, one_vs_all.run_variant(run))]
+    assert keys == ["adgan", "adgan@2000/0.1", "gmm"]
     complete = recs[4:24] + recs[24:]
     store = ResultStore(tmp_path / "c.json")
     store.add(complete)
@@ -208,6 +212,8 @@ def test_a_partial_adgan_run_is_compared_on_its_own_jobs_only(tmp_path):
     md = (tmp_path / "c.md").read_text()
     assert "Partial" not in md
     assert "- ADGAN 0.8500 vs GMM (PCA) 0.9600 (20 jobs): **ADGAN below**" in md
+    old = one_vs_all.run_variant(run.replace_given(adgan_beta_1=0.9))
+    assert [m for m, _ in one_vs_all_report.plotted(store.records, old)] == ["adgan", "gmm"]
 
 
 def test_validation_report_ranks_settings_over_the_same_jobs():
@@ -280,7 +286,10 @@ def test_a_job_runs_every_method_and_resumes(files, tmp_path):
         assert ("roc_auc" in r) == (r["method"] not in ("adgan", "anogan"))
     gmm = next(r for r in recs if r["method"] == "gmm")
     assert gmm["pca_dim"] in (5, 10) and set(gmm["holdout_roc_auc"]) == {"5", "10"}
-    scores = np.load(tmp_path / "one_vs_all" / "scores" / "adgan_wgan1_zlr0.025_class7_seed0.npz")
+    adgan = next(r for r in recs if r["method"] == "adgan")
+    assert adgan["search"]["beta_1"] == run.adgan_beta_1 == 0.5
+    assert one_vs_all.adgan_file_stem(run) == "adgan_wgan1_zlr0.025_beta0.5"
+    scores = np.load(tmp_path / "one_vs_all" / "scores" / "adgan_wgan1_zlr0.025_beta0.5_class7_seed0.npz")
     assert scores["score"].shape == (6,) and scores["y"].shape == (200,)
     # a second call finds every method done and adds nothing
     again = one_vs_all.run_job(7, 0, run, ResultStore(tmp_path / "r.json"), tmp_path, files)
@@ -344,7 +353,8 @@ def test_the_search_beta_1_is_part_of_the_variant(tmp_path):
                        beta_1=0.5)])
     assert one_vs_all.has_adgan(store, new, normal_class=3, seed=0)
     assert one_vs_all.adgan_variant(new)["adgan_beta_1"] == 0.5
-    assert one_vs_all.adgan_file_stem(new) != one_vs_all.adgan_file_stem(old)
+    assert one_vs_all.adgan_file_stem(new) == f"adgan_wgan{new.wgan_steps}_zlr0.1_beta0.5"
+    assert one_vs_all.adgan_file_stem(old) == f"adgan_wgan{new.wgan_steps}_zlr0.1"
     split = type("S", (), {"normal_class": 3, "seed": 1, "x_train": np.zeros((640, 28, 28))})()
     assert one_vs_all.adgan_detector(new, split, tmp_path).search_config.beta_1 == 0.5
     assert one_vs_all.adgan_detector(old, split, tmp_path).search_config.beta_1 == 0.9

@@ -26,8 +26,8 @@ from tfgan_ad.runs.results import machine, now
 from tfgan_ad.scoring.adgan import ADGANSearchConfig
 
 BASELINES = ("gmm", "isolation_forest")
-#: θ step of the run's search (ADGANSearchConfig's default; OneVsAllRun leaves it alone)
 _SEARCH = ADGANSearchConfig()
+#: θ step of the run's search (ADGANSearchConfig's default; OneVsAllRun leaves it alone)
 THETA_LR = _SEARCH.theta_learning_rate
 
 
@@ -105,7 +105,8 @@ def markdown(records, validation_records, run: one_vs_all.OneVsAllRun) -> str:
              "digits trains each method (the smaller sets are nested); ROC-AUC on the holdout "
              "sample of the validation study (training-set images, half normal). ADGAN: "
              f"{run.wgan_steps} WGAN-GP steps at every size (fewer digits, more epochs), width "
-             f"{run.wgan_width}, z step {run.adgan_z_lr:g}, θ step {THETA_LR:g}; at fraction 1 "
+             f"{run.wgan_width}, z step {run.adgan_z_lr:g}, θ step {THETA_LR:g}, search Adam β₁ "
+             f"{run.adgan_beta_1:g}; at fraction 1 "
              "its value is the validation study's record of the same checkpoint setting. "
              "ADGAN's settings "
              "were compared on these same holdout images, which favours it, most at fraction 1. "

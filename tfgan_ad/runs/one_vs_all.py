@@ -20,9 +20,9 @@ balanced sample estimates it with the least variance for its size). Every
 method is scored on that sample, the cheap ones on all 5,000 items as well;
 the comparison between methods is made on the sample.
 
-Every setting in :class:`OneVsAllRun` but ADGAN's training length and search
-z step was fixed before any test score was seen; those two were chosen later,
-on holdout data only (see the class). Records hold the ROC curve of each
+Every setting in :class:`OneVsAllRun` but ADGAN's training length, search z
+step and search Adam β₁ was fixed before any test score was seen; those three
+were chosen later, on holdout data only (see the class). Records hold the ROC curve of each
 method on the sample (TPR on a fixed FPR grid), so the report and its plot
 need nothing but the JSON file.
 """
@@ -59,9 +59,9 @@ BASELINES = {"kde": baselines.KDEDetector, "ocsvm": baselines.OCSVMDetector,
 
 @dataclass(frozen=True)
 class OneVsAllRun:
-    """Settings of every job. All but ``wgan_steps`` and ``adgan_z_lr`` were fixed
-    before any test score was seen; those two were chosen on holdout data after the
-    first run's test scores were known (below).
+    """Settings of every job. All but ``wgan_steps``, ``adgan_z_lr`` and ``adgan_beta_1``
+    were fixed before any test score was seen; those three were chosen on holdout data
+    after the first run's test scores were known (below).
 
     WGAN-GP: λ = 10, n_critic = 5, Adam(1e-4, β = (0.5, 0.9)), batch 64, latent
     256 (the issue and ADGAN §4.2), EMA 0.999 with warm-up; ``wgan_steps``
@@ -212,7 +212,7 @@ def adgan_file_stem(run: OneVsAllRun) -> str:
     """Stem of ADGAN's score files (``<stem>_class<c>_seed<s>.npz``): one per variant (width 1
     and β₁ 0.9 keep the names they had before those fields existed)."""
     width = "" if run.wgan_width == 1 else f"_w{run.wgan_width}"
-    beta = "" if run.adgan_beta_1 == LEGACY_BETA_1 else f"_b1{run.adgan_beta_1:g}"
+    beta = "" if run.adgan_beta_1 == LEGACY_BETA_1 else f"_beta{run.adgan_beta_1:g}"
     return f"adgan_wgan{run.wgan_steps}{width}_zlr{run.adgan_z_lr:g}{beta}"
 
 
@@ -322,7 +322,7 @@ def run_job(normal_class: int, seed: int, run: OneVsAllRun, store: ResultStore, 
               f"{rec['sample']['roc_auc']:.4f}" + (f" all {auc:.4f}" if auc else ""), flush=True)
 
     # ADGAN first: its generator is the longest to train. Its records carry its variant
-    # (training length, search step), so another variant adds records beside the old ones.
+    # (:func:`run_variant`), so another variant adds records beside the old ones.
     if not has_adgan(store, run, **key):
         det = adgan_detector(run, split, workdir)
         _, fit_s = _timed(det.fit, split.x_train)

@@ -47,7 +47,8 @@ def _variant_label(variant: tuple) -> str:
 
 
 def _method(rec: dict, primary: tuple) -> str:
-    """The record's row: ADGAN of the run's variant is "adgan", other variants "adgan@<steps>/<z step>"."""
+    """The record's row: ADGAN of the run's variant is "adgan", other variants
+    "adgan@<steps>/<z step>[/w<width>][/b1=<β₁>]" (:func:`_variant_key`)."""
     if rec["method"] == "adgan" and record_variant(rec) != primary:
         return _variant_key(record_variant(rec))
     return rec["method"]
@@ -89,9 +90,10 @@ def _collect(records, on_sample: bool, primary: tuple):
 def class_means(records, on_sample: bool = True, primary: tuple = None) -> dict:
     """{method: (mean over classes of the per-class seed means, classes, complete seeds' means)}.
 
-    ``primary``: ADGAN's (WGAN-GP steps, z step, width) reported as "adgan" (default: the
-    :class:`OneVsAllRun` defaults); its other variants are "adgan@<steps>/<z step>" (with
-    "/w<width>" appended when the width is not 1).
+    ``primary``: ADGAN's :func:`run_variant` (WGAN-GP steps, z step, width, search β₁)
+    reported as "adgan" (default: the :class:`OneVsAllRun` defaults); its other variants are
+    "adgan@<steps>/<z step>", with "/w<width>" when the width is not 1 and "/b1=<β₁>" when
+    β₁ is not 0.9.
     """
     primary = primary or _primary(None)
     by, per_seed = _collect(records, on_sample, primary)
@@ -182,7 +184,8 @@ def _acceptance(records, primary: tuple) -> str:
     every = set().union(*(set(v) for m, v in aucs.items() if not m.startswith("adgan")))
     rows = []
     if not every <= set(jobs):
-        rows.append(f"**Partial:** ADGAN has scored {len(jobs)} of the {len(every)} jobs "
+        rows.append(f"**Partial:** ADGAN has scored {len(set(jobs) & every)} of the "
+                    f"{len(every)} jobs "
                     f"(classes {sorted({c for c, _ in jobs})}). Every method below is averaged "
                     "over the jobs it shares with ADGAN; this does not judge the full run.")
     for m, label in methods(records, primary):
@@ -213,6 +216,22 @@ def _variants_paired(records, primary: tuple) -> str:
     return "\n".join(rows) or "No other ADGAN variant shares a job with the run's."
 
 
+def plotted(records, primary: tuple) -> list[tuple[str, str]]:
+    """(key, label) of the ROC plot's curves: every row with results but ADGAN's other
+    variants, except the most complete of those while the run's own ADGAN has fewer jobs (a
+    partial curve alone would hide ADGAN's complete result)."""
+    n = defaultdict(int)
+    for r in records:
+        if r.get("experiment") == "one_vs_all":
+            n[_method(r, primary)] += 1
+    rows = [(m, label) for m, label in methods(records, primary) if n[m]]
+    fuller = max((m for m, _ in rows if m.startswith("adgan@")), key=lambda m: n[m],
+                 default=None)
+    if fuller is not None and n[fuller] <= n["adgan"]:
+        fuller = None
+    return [(m, label) for m, label in rows if not m.startswith("adgan@") or m == fuller]
+
+
 def plot_roc(records, path: Path, primary: tuple) -> None:
     import matplotlib
     matplotlib.use("Agg")
@@ -222,11 +241,10 @@ def plot_roc(records, path: Path, primary: tuple) -> None:
         if r.get("experiment") == "one_vs_all":
             curves[_method(r, primary)].append(r["sample"]["roc_tpr"])
     fig, ax = plt.subplots(figsize=(5.5, 5))
-    for m, label in methods(records, primary):
-        if curves[m] and not m.startswith("adgan@"):
-            tpr = np.mean(curves[m], axis=0)
-            style = "-" if m in ("adgan", "anogan", "bigan_fm", "bigan_sigma") else "--"
-            ax.plot(FPR_GRID, tpr, style, label=f"{label} (n={len(curves[m])})")
+    for m, label in plotted(records, primary):
+        tpr = np.mean(curves[m], axis=0)
+        style = "-" if m.startswith("adgan") or m in ("anogan", "bigan_fm", "bigan_sigma") else "--"
+        ax.plot(FPR_GRID, tpr, style, label=f"{label} (n={len(curves[m])})")
     ax.plot([0, 1], [0, 1], ":", color="grey")
     ax.set_xlabel("false positive rate")
     ax.set_ylabel("true positive rate")
@@ -327,7 +345,7 @@ def validation_markdown(records) -> str:
     # scored on (at least) those jobs with the same number of holdout images, by their mean
     # over exactly those jobs: a setting later scored on more jobs stays comparable with the
     # ones it was first compared with.
-    by_setting = defaultdict(dict)  # (n, steps, width, z, θ) -> {(class, seed): auc}
+    by_setting = defaultdict(dict)  # (n, steps, width, z, θ, k, β₁) -> {(class, seed): auc}
     for r in recs:
         st = holdout_setting(r)
         by_setting[(st[-1],) + st[:-1]][(r["normal_class"], r["seed"])] = r["roc_auc"]
