@@ -26,6 +26,7 @@ flags.DEFINE_string("out", "experiments/results/mnist_adgan.json", "results file
 flags.DEFINE_bool("report", False, "only write the Markdown table and the ROC plot")
 flags.DEFINE_integer("wgan_steps", None, "WGAN-GP generator steps (default: OneVsAllRun's)")
 flags.DEFINE_integer("wgan_width", None, "WGAN-GP channel multiplier (default: OneVsAllRun's)")
+flags.DEFINE_float("wgan_lr", None, "WGAN-GP Adam step of both nets (default: OneVsAllRun's)")
 flags.DEFINE_float("adgan_z_lr", None, "ADGAN search's z step (default: OneVsAllRun's)")
 flags.DEFINE_float("adgan_beta_1", None, "ADGAN search's Adam β₁ (default: OneVsAllRun's)")
 
@@ -38,6 +39,7 @@ def main(_):
 
     run = one_vs_all.OneVsAllRun().replace_given(wgan_steps=FLAGS.wgan_steps,
                                                  wgan_width=FLAGS.wgan_width,
+                                                 wgan_lr=FLAGS.wgan_lr,
                                                  adgan_z_lr=FLAGS.adgan_z_lr,
                                                  adgan_beta_1=FLAGS.adgan_beta_1)
     if not FLAGS.report:

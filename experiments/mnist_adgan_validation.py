@@ -33,6 +33,8 @@ flags.DEFINE_integer("wgan_steps", None, "generator steps of the WGAN-GP checkpo
                      "(default: OneVsAllRun's); it must be trained already")
 flags.DEFINE_integer("wgan_width", None, "channel multiplier of the WGAN-GP to use "
                      "(default: OneVsAllRun's)")
+flags.DEFINE_float("wgan_lr", None, "WGAN-GP Adam step of the checkpoint to use "
+                   "(default: OneVsAllRun's)")
 flags.DEFINE_integer("n", 80, "holdout images scored (half normal)")
 flags.DEFINE_integer("threads", 0, "TensorFlow threads (0 = default)")
 flags.DEFINE_string("workdir", "experiments/work", "checkpoints")
@@ -55,7 +57,8 @@ def main(_):
         print(md)
         return
     run = one_vs_all.OneVsAllRun().replace_given(wgan_steps=FLAGS.wgan_steps,
-                                                 wgan_width=FLAGS.wgan_width)
+                                                 wgan_width=FLAGS.wgan_width,
+                                                 wgan_lr=FLAGS.wgan_lr)
     files = train_test_files(load_mnist_files())
     store = ResultStore(FLAGS.out)
     for seed in map(int, FLAGS.seeds):
@@ -66,7 +69,7 @@ def main(_):
             det.threshold_sample = 1
             require_checkpoint(
                 det, "train the WGAN-GP with experiments/mnist_adgan.py --stage=wgan (with the same "
-                "--wgan_steps and --wgan_width)")
+                "--wgan_steps, --wgan_width and --wgan_lr)")
             det.fit(split.x_train)  # restores the trained WGAN-GP
             for z_lr, lr, k, b1 in itertools.product(
                     map(float, FLAGS.z_lrs), map(float, FLAGS.theta_lrs),
@@ -77,7 +80,7 @@ def main(_):
                     beta_1=b1)
                 rec = {"experiment": "adgan_holdout", "normal_class": c, "seed": seed,
                        "theta_learning_rate": lr, "z_learning_rate": z_lr, "n_scored": len(idx),
-                       "wgan_width": run.wgan_width,
+                       "wgan_width": run.wgan_width, "wgan_lr": run.wgan_lr,
                        **one_vs_all.holdout_search(det, split, idx),
                        "machine": machine(), "date": now()}
                 store.add([rec])

@@ -120,7 +120,7 @@ def test_report_means_and_files(tmp_path):
     recs += [_record("gmm", 0, 0, 0.95, 0.96)]
     store = ResultStore(tmp_path / "r.json")
     store.add(recs)
-    means = one_vs_all_report.class_means(store.records, primary=(1000, 0.025, 1, 0.9))
+    means = one_vs_all_report.class_means(store.records, primary=(1000, 0.025, 1, 0.9, 1e-4))
     assert means["adgan"][0] == pytest.approx(0.905)
     assert means["adgan"][2] == pytest.approx([0.9, 0.91])  # both seeds complete
     assert means["gmm"][1] == [0] and means["gmm"][2] == []
@@ -145,12 +145,12 @@ def test_report_rows_adgan_variants_and_compares_the_runs_own(tmp_path):
     recs += [_record("gmm", c, 0, 0.95, 0.96) for c in range(10)]
     store = ResultStore(tmp_path / "r.json")
     store.add(recs)
-    means = one_vs_all_report.class_means(store.records, primary=(2000, 0.025, 1, 0.9))
+    means = one_vs_all_report.class_means(store.records, primary=(2000, 0.025, 1, 0.9, 1e-4))
     assert means["adgan"][0] == pytest.approx(0.97)
     assert means["adgan@1000/0.025"][0] == pytest.approx(0.9)
     assert means["adgan@2000/0.025/w2"][0] == pytest.approx(0.96)
     assert means["adgan@2000/0.025/b1=0.5"][0] == pytest.approx(0.98)
-    wide = one_vs_all_report.class_means(store.records, primary=(2000, 0.025, 2, 0.9))
+    wide = one_vs_all_report.class_means(store.records, primary=(2000, 0.025, 2, 0.9, 1e-4))
     assert wide["adgan"][0] == pytest.approx(0.96)
     assert wide["adgan@2000/0.025"][0] == pytest.approx(0.97)
     # by default the OneVsAllRun defaults' variant is "adgan"
@@ -158,7 +158,7 @@ def test_report_rows_adgan_variants_and_compares_the_runs_own(tmp_path):
     recs = [_record("adgan", 0, 0, 0.8, None, wgan_steps=default.wgan_steps,
                     z_lr=default.adgan_z_lr, beta_1=default.adgan_beta_1)]
     assert one_vs_all_report.class_means(recs)["adgan"][0] == pytest.approx(0.8)
-    assert one_vs_all_report.class_means(recs, primary=(1, 0.5, 1, 0.9)).keys() == {
+    assert one_vs_all_report.class_means(recs, primary=(1, 0.5, 1, 0.9, 1e-4)).keys() == {
         f"adgan@{default.wgan_steps}/{default.adgan_z_lr:g}/b1={default.adgan_beta_1:g}"}
     one_vs_all_report.write(store, tmp_path / "r.json",
                             one_vs_all.OneVsAllRun(wgan_steps=2000, adgan_z_lr=0.025,
@@ -222,7 +222,7 @@ def test_validation_report_ranks_settings_over_the_same_jobs():
             _holdout(2, 2002, 1.0, 0.95),  # only one job: not comparable with the others
             _holdout(0, 1008, 0.025, 0.98, n=80)]
     md = one_vs_all_report.validation_markdown(recs)
-    assert md.count("| 2 | 0 |") == 3 and "| 0 | 0 | 1008 | 1 | 0.025 | 1e-05 | 5 | 0.9 | 80 | 0.9800 |" in md
+    assert md.count("| 2 | 0 |") == 3 and "| 0 | 0 | 1008 | 1 | 0.0001 | 0.025 | 1e-05 | 5 | 0.9 | 80 | 0.9800 |" in md
     ranked = next(line for line in md.splitlines() if line.startswith("- class 2 seed 0, class 8"))
     assert ("2000 steps, width 1, z 0.1, θ 1e-05: 0.8350; "
             "1000 steps, width 1, z 0.025, θ 1e-05: 0.7650") in ranked
@@ -242,7 +242,7 @@ def test_validation_report_ranks_settings_over_the_same_jobs():
     # a wider WGAN-GP at the same length is a setting of its own, ranked with the others
     recs += [_holdout(c, 2002, 0.1, 0.95, width=2) for c in (2, 5, 8)]
     lines = one_vs_all_report.validation_markdown(recs).splitlines()
-    assert "| 2 | 0 | 2002 | 2 | 0.1 | 1e-05 | 5 | 0.9 | 120 | 0.9500 |" in "\n".join(lines)
+    assert "| 2 | 0 | 2002 | 2 | 0.0001 | 0.1 | 1e-05 | 5 | 0.9 | 120 | 0.9500 |" in "\n".join(lines)
     ranked = next(line for line in lines if line.startswith("- class 2 seed 0, class 5 seed 0, class 8"))
     assert ranked.endswith("2000 steps, width 2, z 0.1, θ 1e-05: 0.9500; 2000 steps, width 1, "
                            "z 0.1, θ 1e-05: 0.8567; 3000 steps, width 1, z 0.1, θ 1e-05: 0.8300. "
@@ -260,8 +260,8 @@ def test_validation_report_keeps_search_length_and_beta_apart():
         "2000 steps, width 1, z 0.1, θ 1e-05, β₁ 0.5: 0.8500; 2000 steps, width 1, z 0.1, "
         "θ 1e-05: 0.8350; 2000 steps, width 1, z 0.1, θ 1e-05, k 15: 0.7500. "
         "**Highest: 2000 steps, width 1, z 0.1, θ 1e-05, β₁ 0.5.**")
-    assert "| 8 | 0 | 2002 | 1 | 0.1 | 1e-05 | 5 | 0.5 | 120 | 0.8000 | 0.7000 | 0.500 | 0.28 | 0.74 | 100 |" in md
-    assert "| 8 | 0 | 2002 | 1 | 0.1 | 1e-05 | 15 | 0.9 | 120 | 0.7000 | 0.7000 | 0.500 | – | – | 100 |" in md
+    assert "| 8 | 0 | 2002 | 1 | 0.0001 | 0.1 | 1e-05 | 5 | 0.5 | 120 | 0.8000 | 0.7000 | 0.500 | 0.28 | 0.74 | 100 |" in md
+    assert "| 8 | 0 | 2002 | 1 | 0.0001 | 0.1 | 1e-05 | 15 | 0.9 | 120 | 0.7000 | 0.7000 | 0.500 | – | – | 100 |" in md
 
 
 def test_roc_points_are_a_monotone_curve_from_0_to_1():
@@ -407,3 +407,32 @@ def test_holdout_search_reports_how_the_score_follows_ink():
     # anomalies of equal ink: no correlation to report
     assert one_vs_all.holdout_search(Det(), split, np.array([0, 1, 5]))[
         "ink_correlation_anomalies"] is None
+
+
+def test_the_wgan_gp_adam_step_has_its_own_checkpoints_score_files_and_variant(tmp_path):
+    """A WGAN-GP trained with another Adam step is another model: own checkpoint directory,
+    score files and variant; 1e-4 keeps the names and records of before the field."""
+    base = one_vs_all.OneVsAllRun()
+    fast = base.replace_given(wgan_lr=3e-4)
+    assert one_vs_all.wgan_model_name(base) == "wgan_gp"
+    assert "wgan_lr" not in one_vs_all.adgan_variant(base)
+    assert one_vs_all.wgan_model_name(fast) == "wgan_gp_lr0.0003"
+    assert one_vs_all.wgan_model_name(fast.replace_given(wgan_width=2)) == "wgan_gp_w2_lr0.0003"
+    assert one_vs_all.adgan_variant(fast)["wgan_lr"] == 3e-4
+    assert one_vs_all.adgan_file_stem(fast) == f"adgan_wgan{base.wgan_steps}_lr0.0003_zlr0.1_beta0.5"
+    split = type("S", (), {"normal_class": 3, "seed": 1, "x_train": np.zeros((640, 28, 28))})()
+    det = one_vs_all.adgan_detector(fast, split, tmp_path)
+    assert det.model_config.learning_rate == 3e-4
+    assert det.train_config.checkpoint_dir.endswith("wgan_gp_lr0.0003_class3_seed1")
+    assert one_vs_all.adgan_detector(base, split, tmp_path).model_config.learning_rate == 1e-4
+    # records: one without the field is 1e-4; a 3e-4 record satisfies only the 3e-4 run
+    store = ResultStore(tmp_path / "r.json")
+    store.add([_record("adgan", 3, 0, 0.9, wgan_steps=base.wgan_steps, z_lr=base.adgan_z_lr,
+                       beta_1=base.adgan_beta_1)])
+    assert one_vs_all.has_adgan(store, base, normal_class=3, seed=0)
+    assert not one_vs_all.has_adgan(store, fast, normal_class=3, seed=0)
+    store.add([{**_record("adgan", 4, 0, 0.9, wgan_steps=base.wgan_steps,
+                          z_lr=base.adgan_z_lr, beta_1=base.adgan_beta_1), "wgan_lr": 3e-4}])
+    assert one_vs_all.has_adgan(store, fast, normal_class=4, seed=0)
+    assert not one_vs_all.has_adgan(store, base, normal_class=4, seed=0)
+    assert one_vs_all_report._variant_key(one_vs_all.run_variant(fast)).endswith("/lr=0.0003")

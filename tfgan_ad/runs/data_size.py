@@ -86,10 +86,10 @@ def run_fraction(run: one_vs_all.OneVsAllRun, files, normal_class: int, seed: in
 
 def _validation_adgan(records, run, n: int) -> dict:
     """{(class, seed): holdout ROC-AUC} of the validation study's records of ``run``'s ADGAN
-    setting (its length, width, z step, θ step :data:`THETA_LR`, the search's default k and
+    setting (its length, width, WGAN-GP Adam step, z step, θ step :data:`THETA_LR`, the search's default k and
     the run's β₁) on ``n`` images: fraction 1."""
     want = (run.wgan_steps, run.wgan_width, run.adgan_z_lr, THETA_LR, _SEARCH.steps,
-            run.adgan_beta_1, n)
+            run.adgan_beta_1, run.wgan_lr, n)
     return {(r["normal_class"], r["seed"]): r["roc_auc"] for r in records
             if r.get("experiment") == "adgan_holdout" and holdout_setting(r) == want}
 

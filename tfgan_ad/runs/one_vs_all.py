@@ -86,6 +86,7 @@ class OneVsAllRun:
     wgan_steps: int = 2000
     wgan_width: int = 1            # channel multiplier of the DCGAN nets (dcgan module table: 1)
     wgan_batch: int = 64
+    wgan_lr: float = 1e-4          # Adam step of both WGAN-GP nets (the issue's 1e-4)
     egbad_steps: int = 250
     egbad_batch: int = 100
     n_test: int = 5000
@@ -116,15 +117,26 @@ def _train_config(run: OneVsAllRun, steps: int, batch: int, n_train: int, seed: 
                        progress=False)
 
 
+#: the WGAN-GP's Adam step of every record from before ``OneVsAllRun.wgan_lr``
+DEFAULT_WGAN_LR = 1e-4
+
+
+def _wgan_suffix(run: OneVsAllRun) -> str:
+    """``_w<k>`` for width k > 1, then ``_lr<step>`` for an Adam step other than 1e-4."""
+    return (("" if run.wgan_width == 1 else f"_w{run.wgan_width}")
+            + ("" if run.wgan_lr == DEFAULT_WGAN_LR else f"_lr{run.wgan_lr:g}"))
+
+
 def wgan_model_name(run: OneVsAllRun) -> str:
-    """The WGAN-GP's :func:`job_dir` model name: ``wgan_gp``, ``wgan_gp_w<k>`` for width k > 1."""
-    return "wgan_gp" if run.wgan_width == 1 else f"wgan_gp_w{run.wgan_width}"
+    """The WGAN-GP's :func:`job_dir` model name: ``wgan_gp``, with ``_w<k>`` for width k > 1
+    and ``_lr<step>`` for an Adam step other than 1e-4."""
+    return "wgan_gp" + _wgan_suffix(run)
 
 
 def adgan_detector(run: OneVsAllRun, split: OneVsAllSplit, workdir) -> ADGANDetector:
     c, seed = split.normal_class, split.seed
     return ADGANDetector(
-        model=WGANGPConfig(ema_warmup=True, width=run.wgan_width),
+        model=WGANGPConfig(ema_warmup=True, width=run.wgan_width, learning_rate=run.wgan_lr),
         train=_train_config(run, run.wgan_steps, run.wgan_batch, len(split.x_train), seed,
                             job_dir(workdir, c, seed, wgan_model_name(run))),
         search=ADGANSearchConfig(seed=seed, learning_rate=run.adgan_z_lr,
@@ -171,18 +183,26 @@ LEGACY_BETA_1 = 0.9
 
 def adgan_variant(run: OneVsAllRun) -> dict:
     """The settings that tell ADGAN's records apart: WGAN-GP training length, search z step,
-    search β₁ and, when not 1, the nets' width (records from before the width field are
-    width 1; the β₁ a record used is also in its ``search`` dict)."""
+    search β₁ and, when not 1, the nets' width and, when not 1e-4, the WGAN-GP's Adam step
+    (records from before those fields are width 1 and 1e-4; the β₁ a record used is also in
+    its ``search`` dict)."""
     out = {"wgan_steps": run.wgan_steps, "adgan_z_lr": run.adgan_z_lr,
            "adgan_beta_1": run.adgan_beta_1}
     if run.wgan_width != 1:
         out["wgan_width"] = run.wgan_width
+    if run.wgan_lr != DEFAULT_WGAN_LR:
+        out["wgan_lr"] = run.wgan_lr
     return out
 
 
 def record_width(rec: dict) -> int:
     """The WGAN-GP width of an ADGAN record (records from before the width field: 1)."""
     return rec.get("wgan_width", 1)
+
+
+def record_wgan_lr(rec: dict) -> float:
+    """The WGAN-GP Adam step of an ADGAN or holdout record (records from before the field: 1e-4)."""
+    return rec.get("wgan_lr", DEFAULT_WGAN_LR)
 
 
 def record_beta_1(rec: dict) -> float:
@@ -192,13 +212,15 @@ def record_beta_1(rec: dict) -> float:
 
 
 def run_variant(run: OneVsAllRun) -> tuple:
-    """(WGAN-GP steps, z step, width, search β₁): what tells ADGAN's results apart."""
-    return (run.wgan_steps, run.adgan_z_lr, run.wgan_width, run.adgan_beta_1)
+    """(WGAN-GP steps, z step, width, search β₁, WGAN-GP Adam step): what tells ADGAN's
+    results apart."""
+    return (run.wgan_steps, run.adgan_z_lr, run.wgan_width, run.adgan_beta_1, run.wgan_lr)
 
 
 def record_variant(rec: dict) -> tuple:
     """:func:`run_variant` of an ADGAN record."""
-    return (rec["wgan_steps"], rec["adgan_z_lr"], record_width(rec), record_beta_1(rec))
+    return (rec["wgan_steps"], rec["adgan_z_lr"], record_width(rec), record_beta_1(rec),
+            record_wgan_lr(rec))
 
 
 def has_adgan(store: ResultStore, run: OneVsAllRun, **key) -> bool:
@@ -209,11 +231,10 @@ def has_adgan(store: ResultStore, run: OneVsAllRun, **key) -> bool:
 
 
 def adgan_file_stem(run: OneVsAllRun) -> str:
-    """Stem of ADGAN's score files (``<stem>_class<c>_seed<s>.npz``): one per variant (width 1
-    and β₁ 0.9 keep the names they had before those fields existed)."""
-    width = "" if run.wgan_width == 1 else f"_w{run.wgan_width}"
+    """Stem of ADGAN's score files (``<stem>_class<c>_seed<s>.npz``): one per variant (width 1,
+    WGAN-GP step 1e-4 and β₁ 0.9 keep the names they had before those fields existed)."""
     beta = "" if run.adgan_beta_1 == LEGACY_BETA_1 else f"_beta{run.adgan_beta_1:g}"
-    return f"adgan_wgan{run.wgan_steps}{width}_zlr{run.adgan_z_lr:g}{beta}"
+    return f"adgan_wgan{run.wgan_steps}{_wgan_suffix(run)}_zlr{run.adgan_z_lr:g}{beta}"
 
 
 def score_file(workdir, stem: str, normal_class: int, seed: int) -> Path:

@@ -16,10 +16,12 @@ import numpy as np
 
 from tfgan_ad.runs.one_vs_all import (
     FPR_GRID,
+    DEFAULT_WGAN_LR,
     LEGACY_BETA_1,
     OneVsAllRun,
     record_beta_1,
     record_variant,
+    record_wgan_lr,
     record_width,
     run_variant,
 )
@@ -35,20 +37,22 @@ BASELINES = ("kde", "ocsvm", "isolation_forest", "gmm")
 
 
 def _variant_key(variant: tuple) -> str:
-    steps, z, width, beta_1 = variant
+    steps, z, width, beta_1, lr = variant
     return (f"adgan@{steps}/{z:g}" + ("" if width == 1 else f"/w{width}")
-            + ("" if beta_1 == LEGACY_BETA_1 else f"/b1={beta_1:g}"))
+            + ("" if beta_1 == LEGACY_BETA_1 else f"/b1={beta_1:g}")
+            + ("" if lr == DEFAULT_WGAN_LR else f"/lr={lr:g}"))
 
 
 def _variant_label(variant: tuple) -> str:
-    steps, z, width, beta_1 = variant
-    nets = "" if width == 1 else f", width {width}"
+    steps, z, width, beta_1, lr = variant
+    nets = ("" if width == 1 else f", width {width}") + (
+        "" if lr == DEFAULT_WGAN_LR else f", Adam step {lr:g}")
     return f"ADGAN ({steps} WGAN-GP steps{nets}, z step {z:g}, β₁ {beta_1:g})"
 
 
 def _method(rec: dict, primary: tuple) -> str:
     """The record's row: ADGAN of the run's variant is "adgan", other variants
-    "adgan@<steps>/<z step>[/w<width>][/b1=<β₁>]" (:func:`_variant_key`)."""
+    "adgan@<steps>/<z step>[/w<width>][/b1=<β₁>][/lr=<WGAN-GP step>]" (:func:`_variant_key`)."""
     if rec["method"] == "adgan" and record_variant(rec) != primary:
         return _variant_key(record_variant(rec))
     return rec["method"]
@@ -289,12 +293,13 @@ def write(store, out, run=None) -> None:
 
 
 def holdout_setting(rec: dict) -> tuple:
-    """(generator steps asked for, width, z step, θ step, search steps k, Adam β₁, images
-    scored) of a holdout record (records written before the WGAN-GP had a width are width 1)."""
+    """(generator steps asked for, width, z step, θ step, search steps k, Adam β₁, WGAN-GP
+    Adam step, images scored) of a holdout record (records written before the WGAN-GP had a
+    width or a recorded Adam step are width 1 and 1e-4)."""
     steps = int(round(rec["generator_steps"], -3)) or rec["generator_steps"]
     search = rec["search"]
     return (steps, record_width(rec), search["learning_rate"], search["theta_learning_rate"],
-            search.get("steps", _SEARCH.steps), record_beta_1(rec),
+            search.get("steps", _SEARCH.steps), record_beta_1(rec), record_wgan_lr(rec),
             rec["n_scored"])
 
 
@@ -304,6 +309,8 @@ def _setting_label(st: tuple) -> str:
         label += f", k {st[4]}"
     if st[5] != LEGACY_BETA_1:
         label += f", β₁ {st[5]:g}"
+    if st[6] != DEFAULT_WGAN_LR:
+        label += f", WGAN-GP Adam {st[6]:g}"
     return label
 
 
@@ -331,13 +338,14 @@ def validation_markdown(records) -> str:
              "steps are rounded to the training length asked for; width is the DCGAN nets' "
              "channel multiplier. The highest mean is not the default by itself: README's "
              "ADGAN section states each choice and its rule.", "",
-             "| class | seed | WGAN-GP steps | width | z step | θ step | k | β₁ | holdout images "
-             "| ROC-AUC | starts only | loss drop | ink only | ρ(score, ink) | seconds |",
-             "|" + "---|" * 15]
+             "| class | seed | WGAN-GP steps | width | WGAN-GP Adam | z step | θ step | k | β₁ "
+             "| holdout images | ROC-AUC | starts only | loss drop | ink only | ρ(score, ink) "
+             "| seconds |",
+             "|" + "---|" * 16]
     for r in sorted(recs, key=lambda r: (r["normal_class"], r["seed"], holdout_setting(r))):
         st = holdout_setting(r)
         lines.append(f"| {r['normal_class']} | {r['seed']} | {r['generator_steps']} | {st[1]} | "
-                     f"{st[2]:g} | {st[3]:g} | {st[4]} | {st[5]:g} | {st[6]} | "
+                     f"{st[6]:g} | {st[2]:g} | {st[3]:g} | {st[4]} | {st[5]:g} | {st[7]} | "
                      f"{r['roc_auc']:.4f} | {r['roc_auc_starts_only']:.4f} | "
                      f"{r['mean_loss_drop']:.3f} | {_diagnostic(r, 'roc_auc_ink')} | "
                      f"{_diagnostic(r, 'ink_correlation_anomalies')} | {r['seconds']:.0f} |")
@@ -345,7 +353,7 @@ def validation_markdown(records) -> str:
     # scored on (at least) those jobs with the same number of holdout images, by their mean
     # over exactly those jobs: a setting later scored on more jobs stays comparable with the
     # ones it was first compared with.
-    by_setting = defaultdict(dict)  # (n, steps, width, z, θ, k, β₁) -> {(class, seed): auc}
+    by_setting = defaultdict(dict)  # (n, steps, width, z, θ, k, β₁, lr) -> {(class, seed): auc}
     for r in recs:
         st = holdout_setting(r)
         by_setting[(st[-1],) + st[:-1]][(r["normal_class"], r["seed"])] = r["roc_auc"]
