@@ -57,6 +57,10 @@ BASELINES = {"kde": baselines.KDEDetector, "ocsvm": baselines.OCSVMDetector,
              "isolation_forest": baselines.IsolationForestDetector, "gmm": baselines.GMMDetector}
 
 
+#: the WGAN-GP's Adam step of every record from before ``OneVsAllRun.wgan_lr`` (the issue's)
+LEGACY_WGAN_LR = 1e-4
+
+
 @dataclass(frozen=True)
 class OneVsAllRun:
     """Settings of every job. All but ``wgan_steps``, ``adgan_z_lr`` and ``adgan_beta_1``
@@ -86,7 +90,7 @@ class OneVsAllRun:
     wgan_steps: int = 2000
     wgan_width: int = 1            # channel multiplier of the DCGAN nets (dcgan module table: 1)
     wgan_batch: int = 64
-    wgan_lr: float = 1e-4          # Adam step of both WGAN-GP nets (the issue's 1e-4)
+    wgan_lr: float = LEGACY_WGAN_LR  # Adam step of both WGAN-GP nets (the issue's 1e-4)
     egbad_steps: int = 250
     egbad_batch: int = 100
     n_test: int = 5000
@@ -117,14 +121,10 @@ def _train_config(run: OneVsAllRun, steps: int, batch: int, n_train: int, seed: 
                        progress=False)
 
 
-#: the WGAN-GP's Adam step of every record from before ``OneVsAllRun.wgan_lr``
-DEFAULT_WGAN_LR = 1e-4
-
-
 def _wgan_suffix(run: OneVsAllRun) -> str:
     """``_w<k>`` for width k > 1, then ``_lr<step>`` for an Adam step other than 1e-4."""
     return (("" if run.wgan_width == 1 else f"_w{run.wgan_width}")
-            + ("" if run.wgan_lr == DEFAULT_WGAN_LR else f"_lr{run.wgan_lr:g}"))
+            + ("" if run.wgan_lr == LEGACY_WGAN_LR else f"_lr{run.wgan_lr:g}"))
 
 
 def wgan_model_name(run: OneVsAllRun) -> str:
@@ -190,7 +190,7 @@ def adgan_variant(run: OneVsAllRun) -> dict:
            "adgan_beta_1": run.adgan_beta_1}
     if run.wgan_width != 1:
         out["wgan_width"] = run.wgan_width
-    if run.wgan_lr != DEFAULT_WGAN_LR:
+    if run.wgan_lr != LEGACY_WGAN_LR:
         out["wgan_lr"] = run.wgan_lr
     return out
 
@@ -202,7 +202,7 @@ def record_width(rec: dict) -> int:
 
 def record_wgan_lr(rec: dict) -> float:
     """The WGAN-GP Adam step of an ADGAN or holdout record (records from before the field: 1e-4)."""
-    return rec.get("wgan_lr", DEFAULT_WGAN_LR)
+    return rec.get("wgan_lr", LEGACY_WGAN_LR)
 
 
 def record_beta_1(rec: dict) -> float:

@@ -16,8 +16,8 @@ import numpy as np
 
 from tfgan_ad.runs.one_vs_all import (
     FPR_GRID,
-    DEFAULT_WGAN_LR,
     LEGACY_BETA_1,
+    LEGACY_WGAN_LR,
     OneVsAllRun,
     record_beta_1,
     record_variant,
@@ -40,13 +40,13 @@ def _variant_key(variant: tuple) -> str:
     steps, z, width, beta_1, lr = variant
     return (f"adgan@{steps}/{z:g}" + ("" if width == 1 else f"/w{width}")
             + ("" if beta_1 == LEGACY_BETA_1 else f"/b1={beta_1:g}")
-            + ("" if lr == DEFAULT_WGAN_LR else f"/lr={lr:g}"))
+            + ("" if lr == LEGACY_WGAN_LR else f"/lr={lr:g}"))
 
 
 def _variant_label(variant: tuple) -> str:
     steps, z, width, beta_1, lr = variant
     nets = ("" if width == 1 else f", width {width}") + (
-        "" if lr == DEFAULT_WGAN_LR else f", Adam step {lr:g}")
+        "" if lr == LEGACY_WGAN_LR else f", Adam step {lr:g}")
     return f"ADGAN ({steps} WGAN-GP steps{nets}, z step {z:g}, β₁ {beta_1:g})"
 
 
@@ -309,7 +309,7 @@ def _setting_label(st: tuple) -> str:
         label += f", k {st[4]}"
     if st[5] != LEGACY_BETA_1:
         label += f", β₁ {st[5]:g}"
-    if st[6] != DEFAULT_WGAN_LR:
+    if st[6] != LEGACY_WGAN_LR:
         label += f", WGAN-GP Adam {st[6]:g}"
     return label
 
