@@ -53,7 +53,8 @@ def main(_):
                     print(f"class {c} seed {seed}: WGAN-GP trained", flush=True)
                 else:
                     one_vs_all.run_job(c, seed, run, store, FLAGS.workdir, files)
-    one_vs_all_report.write(ResultStore(FLAGS.out), FLAGS.out, run)
+    if FLAGS.report or FLAGS.stage == "all":  # --stage=wgan adds no records
+        one_vs_all_report.write(ResultStore(FLAGS.out), FLAGS.out, run)
 
 
 if __name__ == "__main__":

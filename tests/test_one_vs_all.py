@@ -436,3 +436,20 @@ def test_the_wgan_gp_adam_step_has_its_own_checkpoints_score_files_and_variant(t
     assert one_vs_all.has_adgan(store, fast, normal_class=4, seed=0)
     assert not one_vs_all.has_adgan(store, base, normal_class=4, seed=0)
     assert one_vs_all_report._variant_key(one_vs_all.run_variant(fast)).endswith("/lr=0.0003")
+
+
+def test_report_is_not_written_for_a_run_whose_adgan_variant_has_no_records(tmp_path, capsys):
+    """A run of a new variant (e.g. only its WGAN-GPs trained) leaves the existing report as
+    it is instead of writing one whose ADGAN row is empty."""
+    store = ResultStore(tmp_path / "r.json")
+    store.add([_record("adgan", c, 0, 0.9, None, wgan_steps=2000) for c in range(10)])
+    md = tmp_path / "r.md"
+    md.write_text("the old report")
+    new = one_vs_all.OneVsAllRun(wgan_steps=2000, adgan_z_lr=0.025, adgan_beta_1=0.9,
+                                 wgan_lr=3e-4)
+    one_vs_all_report.write(store, tmp_path / "r.json", new)
+    assert md.read_text() == "the old report"
+    assert "report not written" in capsys.readouterr().out
+    # the run whose records these are writes it
+    one_vs_all_report.write(store, tmp_path / "r.json", new.replace_given(wgan_lr=1e-4))
+    assert md.read_text().startswith("# MNIST one-vs-all")

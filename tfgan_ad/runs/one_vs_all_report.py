@@ -271,6 +271,11 @@ def write(store, out, run=None) -> None:
     if not records:
         print("no records yet")
         return
+    if not any(r.get("method") == "adgan" and record_variant(r) == primary for r in records):
+        # its "ADGAN" row would be empty and another variant's settings would head the report
+        print(f"no ADGAN record of the run's variant {_variant_label(primary)} yet: "
+              "report not written")
+        return
     out = Path(out)
     md = ["# MNIST one-vs-all (ADGAN §4.3)", "",
           "Written by `experiments/mnist_adgan.py --report` from `mnist_adgan.json`. "
