@@ -10,7 +10,7 @@ starts from; the generators must be trained already (experiments/mnist_adgan.py
 
 from absl import app, flags
 
-from tfgan_ad.runs import require_checkpoint, set_threads
+from tfgan_ad.runs import restore_trained, set_threads
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("classes", ["5", "8"], "normal classes")
@@ -44,11 +44,9 @@ def main(_):
             split = one_vs_all_split(*files, c, seed, n_test=base.n_test)
             for lr in lrs:
                 run = base.replace_given(wgan_lr=lr)
-                det = one_vs_all.adgan_detector(run, split, FLAGS.workdir)
-                det.threshold_sample = 1
-                require_checkpoint(det, "train it with experiments/mnist_adgan.py --stage=wgan "
-                                   f"--wgan_lr={lr:g}")
-                det.fit(split.x_train)  # restores
+                det = restore_trained(one_vs_all.adgan_detector(run, split, FLAGS.workdir),
+                                      split.x_train, "train it with experiments/mnist_adgan.py "
+                                      f"--stage=wgan --wgan_lr={lr:g}")
                 z = tf.random.stateless_normal([FLAGS.per_row, det.model_config.latent_dim],
                                                seed=[seed, 29])
                 with det.gan.ema.averaged():

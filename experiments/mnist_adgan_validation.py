@@ -19,7 +19,7 @@ import itertools
 
 from absl import app, flags
 
-from tfgan_ad.runs import require_checkpoint, set_threads
+from tfgan_ad.runs import restore_trained, set_threads
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("classes", ["0"], "normal classes")
@@ -65,12 +65,10 @@ def main(_):
         for c in map(int, FLAGS.classes):
             split = one_vs_all_split(*files, c, seed, n_test=run.n_test)
             idx = one_vs_all.holdout_sample(split, FLAGS.n)
-            det = one_vs_all.adgan_detector(run, split, FLAGS.workdir)
-            det.threshold_sample = 1
-            require_checkpoint(
-                det, "train the WGAN-GP with experiments/mnist_adgan.py --stage=wgan (with the same "
+            det = restore_trained(
+                one_vs_all.adgan_detector(run, split, FLAGS.workdir), split.x_train,
+                "train the WGAN-GP with experiments/mnist_adgan.py --stage=wgan (with the same "
                 "--wgan_steps, --wgan_width and --wgan_lr)")
-            det.fit(split.x_train)  # restores the trained WGAN-GP
             for z_lr, lr, k, b1 in itertools.product(
                     map(float, FLAGS.z_lrs), map(float, FLAGS.theta_lrs),
                     map(int, FLAGS.search_steps),

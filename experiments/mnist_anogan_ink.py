@@ -13,7 +13,7 @@ digits with *larger* residuals than thicker anomalies, which inverts the score.
 
 from absl import app, flags
 
-from tfgan_ad.runs import require_checkpoint, set_threads
+from tfgan_ad.runs import restore_trained, set_threads
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("classes", [str(c) for c in range(10)], "normal classes")
@@ -41,10 +41,8 @@ def main(_):
     for seed in map(int, FLAGS.seeds):
         for c in map(int, FLAGS.classes):
             split = one_vs_all_split(*files, c, seed, n_test=run.n_test)
-            det = one_vs_all.anogan_detector(run, split, FLAGS.workdir)
-            require_checkpoint(det, "run experiments/mnist_adgan.py first")
-            det.threshold_sample = 1
-            det.fit(split.x_train)  # restores the trained GAN
+            det = restore_trained(one_vs_all.anogan_detector(run, split, FLAGS.workdir),
+                                  split.x_train, "run experiments/mnist_adgan.py first")
             g = det.networks()["generator"]
             z = tf.random.stateless_normal((256, g.latent_dim), seed=[seed, 29])
             scores = np.load(one_vs_all.score_file(FLAGS.workdir, "anogan", c, seed))

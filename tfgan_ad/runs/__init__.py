@@ -16,3 +16,13 @@ def require_checkpoint(det, hint: str) -> None:
     directory = det.train_config.checkpoint_dir
     if tf.train.latest_checkpoint(directory) is None:
         raise FileNotFoundError(f"no checkpoint in {directory}: {hint}")
+
+
+def restore_trained(det, x_train, hint: str):
+    """``det`` with its trained network restored from its checkpoints (never trained here:
+    :func:`require_checkpoint` first, ``hint`` says how to train it). ``fit`` restores; the
+    threshold it sets from a training sample is not used by the scripts, so one row is scored."""
+    det.threshold_sample = 1
+    require_checkpoint(det, hint)
+    det.fit(x_train)
+    return det

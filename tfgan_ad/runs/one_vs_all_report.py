@@ -19,6 +19,7 @@ from tfgan_ad.runs.one_vs_all import (
     LEGACY_BETA_1,
     LEGACY_WGAN_LR,
     OneVsAllRun,
+    has_adgan,
     record_beta_1,
     record_variant,
     record_wgan_lr,
@@ -271,7 +272,7 @@ def write(store, out, run=None) -> None:
     if not records:
         print("no records yet")
         return
-    if not any(r.get("method") == "adgan" and record_variant(r) == primary for r in records):
+    if not has_adgan(store, run or OneVsAllRun()):
         # its "ADGAN" row would be empty and another variant's settings would head the report
         print(f"no ADGAN record of the run's variant {_variant_label(primary)} yet: "
               "report not written")
