@@ -222,6 +222,9 @@ def test_wgan_gp_config_round_trip_and_validation():
     assert WGANGPConfig.from_dict(cfg.to_dict()) == cfg
     with pytest.raises(ValueError, match="n_critic"):
         WGANGPConfig(n_critic=0)
+    for lr in (0.0, -1e-4, float("nan")):  # e.g. a bad --wgan_lr: no silent no-op training
+        with pytest.raises(ValueError, match="learning_rate must be > 0"):
+            WGANGPConfig(learning_rate=lr)
 
 
 # --- the ADGAN search -------------------------------------------------------------------

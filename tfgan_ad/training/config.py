@@ -48,6 +48,8 @@ class ModelConfig:
     def __post_init__(self):
         if self.precision not in PRECISIONS:
             raise ValueError(f"unknown precision {self.precision!r}; known: {PRECISIONS}")
+        if not self.learning_rate > 0:  # also refuses NaN
+            raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
 
     @contextlib.contextmanager
     def precision_scope(self):
