@@ -40,6 +40,8 @@ flags.DEFINE_integer("wgan_width", None, "WGAN-GP channel multiplier (default: O
 flags.DEFINE_float("adgan_z_lr", None, "ADGAN search's z step (default: OneVsAllRun's)")
 flags.DEFINE_float("adgan_beta_1", 0.9, "ADGAN search's Adam β₁. The study's records used 0.9, "
                    "Keras's default, before OneVsAllRun's default became 0.5")
+flags.DEFINE_float("wgan_lr", 1e-4, "WGAN-GP Adam step. The study's records used 1e-4, the "
+                   "issue's, before OneVsAllRun's default became 3e-4")
 
 
 def main(_):
@@ -52,7 +54,7 @@ def main(_):
 
     run = one_vs_all.OneVsAllRun().replace_given(
         wgan_steps=FLAGS.wgan_steps, wgan_width=FLAGS.wgan_width, adgan_z_lr=FLAGS.adgan_z_lr,
-        adgan_beta_1=FLAGS.adgan_beta_1)
+        adgan_beta_1=FLAGS.adgan_beta_1, wgan_lr=FLAGS.wgan_lr)
     store = ResultStore(FLAGS.out)
     if not FLAGS.report:
         files = train_test_files(load_mnist_files())

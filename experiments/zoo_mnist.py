@@ -17,10 +17,11 @@ exported graph without XLA, so any TensorFlow build serves it. Class 0 is
 published (the first class, chosen before any result was seen).
 
     python experiments/zoo_mnist.py --family=adgan --digits=0 --version=1 \
-        --wgan_steps=1000 --adgan_z_lr=0.025 --adgan_beta_1=0.9
+        --wgan_steps=1000 --adgan_z_lr=0.025 --adgan_beta_1=0.9 --wgan_lr=1e-4
 
 (version 1 of ``adgan_mnist_0`` is the experiment's first ADGAN variant, 1000
-WGAN-GP steps, z step 0.025 and Keras's Adam β₁ 0.9; without the flags the script
+WGAN-GP steps at Adam step 1e-4, z step 0.025 and Keras's Adam β₁ 0.9; without the
+flags the script
 publishes the
 :class:`~tfgan_ad.runs.one_vs_all.OneVsAllRun` defaults.)
 """
@@ -51,6 +52,8 @@ flags.DEFINE_integer("wgan_width", None, "ADGAN: WGAN-GP channel multiplier of t
                      "(default: OneVsAllRun's)")
 flags.DEFINE_float("adgan_beta_1", None, "ADGAN: search Adam β₁ of the variant "
                    "(default: OneVsAllRun's)")
+flags.DEFINE_float("wgan_lr", None, "ADGAN: WGAN-GP Adam step of the variant "
+                   "(default: OneVsAllRun's)")
 
 #: the signatures of every MNIST zoo model, for its card
 IMAGE_IO = {"inputs": {"serving_default": "pixels: uint8 [N, 28, 28], 0-255",
@@ -66,7 +69,8 @@ def publish_adgan(c: int):
     run = one_vs_all.OneVsAllRun().replace_given(wgan_steps=FLAGS.wgan_steps,
                                                  adgan_z_lr=FLAGS.adgan_z_lr,
                                                  wgan_width=FLAGS.wgan_width,
-                                                 adgan_beta_1=FLAGS.adgan_beta_1)
+                                                 adgan_beta_1=FLAGS.adgan_beta_1,
+                                                 wgan_lr=FLAGS.wgan_lr)
     files = train_test_files(load_mnist_files())
     split = one_vs_all_split(*files, c, FLAGS.seed, n_test=run.n_test)
     det = one_vs_all.adgan_detector(run, split, FLAGS.workdir)

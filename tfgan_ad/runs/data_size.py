@@ -21,7 +21,7 @@ from tfgan_ad import baselines, metrics
 from tfgan_ad.data.mnist import OneVsAllSplit, one_vs_all_split
 from tfgan_ad.runs import one_vs_all
 from tfgan_ad.runs.one_vs_all import record_variant, run_variant
-from tfgan_ad.runs.one_vs_all_report import holdout_setting
+from tfgan_ad.runs.one_vs_all_report import HoldoutSetting, holdout_setting
 from tfgan_ad.runs.results import machine, now
 from tfgan_ad.scoring.adgan import ADGANSearchConfig
 
@@ -88,8 +88,9 @@ def _validation_adgan(records, run, n: int) -> dict:
     """{(class, seed): holdout ROC-AUC} of the validation study's records of ``run``'s ADGAN
     setting (its length, width, WGAN-GP Adam step, z step, θ step :data:`THETA_LR`, the search's default k and
     the run's β₁) on ``n`` images: fraction 1."""
-    want = (run.wgan_steps, run.wgan_width, run.adgan_z_lr, THETA_LR, _SEARCH.steps,
-            run.adgan_beta_1, run.wgan_lr, n)
+    want = HoldoutSetting(steps=run.wgan_steps, width=run.wgan_width, z_lr=run.adgan_z_lr,
+                          theta_lr=THETA_LR, k=_SEARCH.steps, beta_1=run.adgan_beta_1,
+                          wgan_lr=run.wgan_lr, n_scored=n)
     return {(r["normal_class"], r["seed"]): r["roc_auc"] for r in records
             if r.get("experiment") == "adgan_holdout" and holdout_setting(r) == want}
 
@@ -105,7 +106,7 @@ def markdown(records, validation_records, run: one_vs_all.OneVsAllRun) -> str:
              "digits trains each method (the smaller sets are nested); ROC-AUC on the holdout "
              "sample of the validation study (training-set images, half normal). ADGAN: "
              f"{run.wgan_steps} WGAN-GP steps at every size (fewer digits, more epochs), width "
-             f"{run.wgan_width}, z step {run.adgan_z_lr:g}, θ step {THETA_LR:g}, search Adam β₁ "
+             f"{run.wgan_width}, WGAN-GP Adam step {run.wgan_lr:g}, z step {run.adgan_z_lr:g}, θ step {THETA_LR:g}, search Adam β₁ "
              f"{run.adgan_beta_1:g}; at fraction 1 "
              "its value is the validation study's record of the same checkpoint setting. "
              "ADGAN's settings "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -179,6 +180,14 @@ def _mean_over(aucs: dict, jobs) -> float:
     return float(np.mean([np.mean(v) for v in by.values()]))
 
 
+def missing_jobs(records, run=None) -> list[tuple[int, int]]:
+    """The (class, seed) jobs some method has scored but the ADGAN variant of ``run`` (default:
+    the defaults) has not: while any are left, its "ADGAN" row is partial."""
+    aucs = _job_aucs(records, _primary(run))
+    every = set().union(set(), *(set(v) for m, v in aucs.items() if not m.startswith("adgan")))
+    return sorted(every - set(aucs.get("adgan", ())))
+
+
 def _acceptance(records, primary: tuple) -> str:
     """ADGAN against every other method, each over the jobs both scored (all of them once the
     run is complete; while ADGAN lacks jobs the others have, it says the comparison is partial)."""
@@ -298,26 +307,39 @@ def write(store, out, run=None) -> None:
     print("\n".join(md))
 
 
-def holdout_setting(rec: dict) -> tuple:
-    """(generator steps asked for, width, z step, θ step, search steps k, Adam β₁, WGAN-GP
-    Adam step, images scored) of a holdout record (records written before the WGAN-GP had a
-    width or a recorded Adam step are width 1 and 1e-4)."""
+class HoldoutSetting(NamedTuple):
+    """What tells the holdout study's ADGAN records apart (records written before the WGAN-GP
+    had a width or a recorded Adam step are width 1 and 1e-4)."""
+
+    steps: int            # WGAN-GP generator steps asked for
+    width: int            # channel multiplier of the DCGAN nets
+    z_lr: float           # search's z step
+    theta_lr: float       # search's θ step
+    k: int                # search steps
+    beta_1: float         # search's Adam β₁
+    wgan_lr: float        # WGAN-GP's Adam step
+    n_scored: int         # holdout images scored
+
+    def label(self) -> str:
+        """The setting without ``n_scored``, for the ranking lines."""
+        label = f"{self.steps} steps, width {self.width}, z {self.z_lr:g}, θ {self.theta_lr:g}"
+        if self.k != _SEARCH.steps:
+            label += f", k {self.k}"
+        if self.beta_1 != LEGACY_BETA_1:
+            label += f", β₁ {self.beta_1:g}"
+        if self.wgan_lr != LEGACY_WGAN_LR:
+            label += f", WGAN-GP Adam {self.wgan_lr:g}"
+        return label
+
+
+def holdout_setting(rec: dict) -> HoldoutSetting:
+    """The :class:`HoldoutSetting` of a holdout record."""
     steps = int(round(rec["generator_steps"], -3)) or rec["generator_steps"]
     search = rec["search"]
-    return (steps, record_width(rec), search["learning_rate"], search["theta_learning_rate"],
-            search.get("steps", _SEARCH.steps), record_beta_1(rec), record_wgan_lr(rec),
-            rec["n_scored"])
-
-
-def _setting_label(st: tuple) -> str:
-    label = f"{st[0]} steps, width {st[1]}, z {st[2]:g}, θ {st[3]:g}"
-    if st[4] != _SEARCH.steps:
-        label += f", k {st[4]}"
-    if st[5] != LEGACY_BETA_1:
-        label += f", β₁ {st[5]:g}"
-    if st[6] != LEGACY_WGAN_LR:
-        label += f", WGAN-GP Adam {st[6]:g}"
-    return label
+    return HoldoutSetting(
+        steps=steps, width=record_width(rec), z_lr=search["learning_rate"],
+        theta_lr=search["theta_learning_rate"], k=search.get("steps", _SEARCH.steps),
+        beta_1=record_beta_1(rec), wgan_lr=record_wgan_lr(rec), n_scored=rec["n_scored"])
 
 
 def _diagnostic(rec: dict, key: str) -> str:
@@ -350,8 +372,9 @@ def validation_markdown(records) -> str:
              "|" + "---|" * 16]
     for r in sorted(recs, key=lambda r: (r["normal_class"], r["seed"], holdout_setting(r))):
         st = holdout_setting(r)
-        lines.append(f"| {r['normal_class']} | {r['seed']} | {r['generator_steps']} | {st[1]} | "
-                     f"{st[6]:g} | {st[2]:g} | {st[3]:g} | {st[4]} | {st[5]:g} | {st[7]} | "
+        lines.append(f"| {r['normal_class']} | {r['seed']} | {r['generator_steps']} | {st.width} | "
+                     f"{st.wgan_lr:g} | {st.z_lr:g} | {st.theta_lr:g} | {st.k} | {st.beta_1:g} | "
+                     f"{st.n_scored} | "
                      f"{r['roc_auc']:.4f} | {r['roc_auc_starts_only']:.4f} | "
                      f"{r['mean_loss_drop']:.3f} | {_diagnostic(r, 'roc_auc_ink')} | "
                      f"{_diagnostic(r, 'ink_correlation_anomalies')} | {r['seconds']:.0f} |")
@@ -359,21 +382,20 @@ def validation_markdown(records) -> str:
     # scored on (at least) those jobs with the same number of holdout images, by their mean
     # over exactly those jobs: a setting later scored on more jobs stays comparable with the
     # ones it was first compared with.
-    by_setting = defaultdict(dict)  # (n, steps, width, z, θ, k, β₁, lr) -> {(class, seed): auc}
+    by_setting = defaultdict(dict)  # HoldoutSetting -> {(class, seed): auc}
     for r in recs:
-        st = holdout_setting(r)
-        by_setting[(st[-1],) + st[:-1]][(r["normal_class"], r["seed"])] = r["roc_auc"]
-    job_sets = sorted({(n, tuple(sorted(jobs))) for (n, *_), jobs in by_setting.items()},
+        by_setting[holdout_setting(r)][(r["normal_class"], r["seed"])] = r["roc_auc"]
+    job_sets = sorted({(st.n_scored, tuple(sorted(jobs))) for st, jobs in by_setting.items()},
                       key=lambda g: (g[0], len(g[1]), g[1]))
     lines += ["", "## Settings ranked by mean holdout ROC-AUC over the same jobs", ""]
     for n, jobs in job_sets:
-        settings = {tuple(key[1:]): [auc[j] for j in jobs] for key, auc in by_setting.items()
-                    if key[0] == n and set(jobs) <= set(auc)}
+        settings = {st: [auc[j] for j in jobs] for st, auc in by_setting.items()
+                    if st.n_scored == n and set(jobs) <= set(auc)}
         if len(settings) < 2:
             continue
         ranked = sorted(settings.items(), key=lambda kv: -np.mean(kv[1]))
         names = ", ".join(f"class {c} seed {s}" for c, s in jobs)
         lines.append(f"- {names}, {n} holdout images each: " + "; ".join(
-            f"{_setting_label(st)}: {np.mean(a):.4f}" for st, a in ranked)
-            + f". **Highest: {_setting_label(ranked[0][0])}.**")
+            f"{st.label()}: {np.mean(a):.4f}" for st, a in ranked)
+            + f". **Highest: {ranked[0][0].label()}.**")
     return "\n".join(lines) + "\n"
