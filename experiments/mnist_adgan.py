@@ -56,15 +56,16 @@ def main(_):
                 else:
                     one_vs_all.run_job(c, seed, run, store, FLAGS.workdir, files)
     store = ResultStore(FLAGS.out)
-    missing = one_vs_all_report.missing_jobs(store.records, run)
     if FLAGS.report:
         one_vs_all_report.write(store, FLAGS.out, run)
-    elif FLAGS.stage == "all" and not missing:  # --stage=wgan adds no records
-        one_vs_all_report.write(store, FLAGS.out, run)
-    elif FLAGS.stage == "all":  # the committed report stays until the variant is complete
-        print(f"the run's ADGAN variant lacks {len(missing)} jobs ({missing}): report not "
-              "rewritten; --report writes it with its partial ADGAN row", flush=True)
-
+    elif FLAGS.stage == "all":  # --stage=wgan adds no records
+        missing = one_vs_all_report.missing_jobs(store.records, run)
+        if missing:  # the committed report stays until the variant is complete
+            print(f"the run's ADGAN variant lacks {len(missing)} jobs ({missing}): report not "
+                  "rewritten; --report with the same flags writes it with a partial ADGAN row",
+                  flush=True)
+        else:
+            one_vs_all_report.write(store, FLAGS.out, run)
 
 if __name__ == "__main__":
     app.run(main)

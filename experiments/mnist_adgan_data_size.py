@@ -4,8 +4,9 @@ The offline MNIST copy has ~1,000 training digits per class, the paper's full
 training set ~6,000. This learning curve measures, on the *holdout* set of a
 one-vs-all job (training-set digits only, never test items), what a smaller
 training set costs each method: a seeded fraction of the class's training
-digits trains a fresh WGAN-GP (the run's settings: length, width, search; β₁ 0.9 unless
-``--adgan_beta_1`` says otherwise, as the study was run) and
+digits trains a fresh WGAN-GP (the run's settings: length, width, search; β₁ 0.9 and
+WGAN-GP Adam step 1e-4 unless ``--adgan_beta_1`` and ``--wgan_lr`` say otherwise, as the
+study was run) and
 the GMM and Isolation Forest baselines. All are scored on the balanced holdout
 sample of ``mnist_adgan_validation.py`` (same seed, same images); the baselines
 choose their PCA dimension on the *other* holdout items. ADGAN's own settings
@@ -41,7 +42,7 @@ flags.DEFINE_float("adgan_z_lr", None, "ADGAN search's z step (default: OneVsAll
 flags.DEFINE_float("adgan_beta_1", 0.9, "ADGAN search's Adam β₁. The study's records used 0.9, "
                    "Keras's default, before OneVsAllRun's default became 0.5")
 flags.DEFINE_float("wgan_lr", 1e-4, "WGAN-GP Adam step. The study's records used 1e-4, the "
-                   "issue's, before OneVsAllRun's default became 3e-4")
+                   "issue's; it stays pinned whatever OneVsAllRun's default")
 
 
 def main(_):

@@ -21,9 +21,8 @@ published (the first class, chosen before any result was seen).
 
 (version 1 of ``adgan_mnist_0`` is the experiment's first ADGAN variant, 1000
 WGAN-GP steps at Adam step 1e-4, z step 0.025 and Keras's Adam β₁ 0.9; without the
-flags the script
-publishes the
-:class:`~tfgan_ad.runs.one_vs_all.OneVsAllRun` defaults.)
+flags the script publishes the :class:`~tfgan_ad.runs.one_vs_all.OneVsAllRun`
+defaults.)
 """
 
 import json

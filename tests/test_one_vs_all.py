@@ -457,11 +457,13 @@ def test_report_is_not_written_for_a_run_whose_adgan_variant_has_no_records(tmp_
 
 def test_missing_jobs_lists_what_the_runs_adgan_variant_has_not_scored():
     """mnist_adgan.py rewrites the report after a run only when this is empty."""
-    run = one_vs_all.OneVsAllRun(wgan_steps=2000, adgan_z_lr=0.1, adgan_beta_1=0.5)
+    run = one_vs_all.OneVsAllRun(wgan_steps=2000, adgan_z_lr=0.1, adgan_beta_1=0.5,
+                                 wgan_lr=1e-4)  # the records' (they have no wgan_lr)
     gmm = [_record("gmm", c, s, 0.9, 0.9) for c in range(3) for s in (0, 1)]
     new = [_record("adgan", c, 0, 0.9, wgan_steps=2000, z_lr=0.1, beta_1=0.5) for c in range(3)]
     old = [_record("adgan", c, s, 0.9, wgan_steps=2000, z_lr=0.1) for c in range(3)
            for s in (0, 1)]
+    old.append(_record("adgan", 3, 0, 0.9, wgan_steps=2000, z_lr=0.1))  # only ADGAN scored it
     assert one_vs_all_report.missing_jobs(gmm + new + old, run) == [(0, 1), (1, 1), (2, 1)]
     assert one_vs_all_report.missing_jobs(gmm + new + old, run.replace_given(
         adgan_beta_1=0.9)) == []  # the β₁ 0.9 variant is complete

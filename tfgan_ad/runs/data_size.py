@@ -86,8 +86,8 @@ def run_fraction(run: one_vs_all.OneVsAllRun, files, normal_class: int, seed: in
 
 def _validation_adgan(records, run, n: int) -> dict:
     """{(class, seed): holdout ROC-AUC} of the validation study's records of ``run``'s ADGAN
-    setting (its length, width, WGAN-GP Adam step, z step, θ step :data:`THETA_LR`, the search's default k and
-    the run's β₁) on ``n`` images: fraction 1."""
+    setting (its length, width, WGAN-GP Adam step, z step, θ step :data:`THETA_LR`, the
+    search's default k and the run's β₁) on ``n`` images: fraction 1."""
     want = HoldoutSetting(steps=run.wgan_steps, width=run.wgan_width, z_lr=run.adgan_z_lr,
                           theta_lr=THETA_LR, k=_SEARCH.steps, beta_1=run.adgan_beta_1,
                           wgan_lr=run.wgan_lr, n_scored=n)
@@ -106,7 +106,8 @@ def markdown(records, validation_records, run: one_vs_all.OneVsAllRun) -> str:
              "digits trains each method (the smaller sets are nested); ROC-AUC on the holdout "
              "sample of the validation study (training-set images, half normal). ADGAN: "
              f"{run.wgan_steps} WGAN-GP steps at every size (fewer digits, more epochs), width "
-             f"{run.wgan_width}, WGAN-GP Adam step {run.wgan_lr:g}, z step {run.adgan_z_lr:g}, θ step {THETA_LR:g}, search Adam β₁ "
+             f"{run.wgan_width}, WGAN-GP Adam step {run.wgan_lr:g}, "
+             f"z step {run.adgan_z_lr:g}, θ step {THETA_LR:g}, search Adam β₁ "
              f"{run.adgan_beta_1:g}; at fraction 1 "
              "its value is the validation study's record of the same checkpoint setting. "
              "ADGAN's settings "
