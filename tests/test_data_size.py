@@ -38,7 +38,7 @@ def _rec(method, c, f, auc, **kw):
 
 def test_report_takes_only_the_runs_search_beta_1():
     """Records of another search β₁ (validation and data-size alike) are not the run's."""
-    base = OneVsAllRun(adgan_beta_1=0.9)
+    base = OneVsAllRun(adgan_beta_1=0.9, wgan_lr=1e-4)
     search = {"learning_rate": base.adgan_z_lr, "theta_learning_rate": 1e-5}
     val = [{"experiment": "adgan_holdout", "normal_class": 0, "seed": 0, "n_scored": 120,
             "generator_steps": base.wgan_steps + 2, "roc_auc": auc,
@@ -54,7 +54,7 @@ def test_report_takes_only_the_runs_search_beta_1():
 
 
 def test_report_takes_fraction_one_from_the_validation_study_and_averages_complete_jobs():
-    run = OneVsAllRun(adgan_beta_1=0.9)  # the records below name no β₁: Keras's 0.9
+    run = OneVsAllRun(adgan_beta_1=0.9, wgan_lr=1e-4)  # the records name neither
     adgan = dict(wgan_steps=run.wgan_steps, adgan_z_lr=run.adgan_z_lr)
     recs = [_rec("adgan", c, 0.5, 0.7 + 0.1 * c, **adgan) for c in (0, 1)]
     recs += [_rec("adgan", 0, 0.5, 0.1, wgan_steps=run.wgan_steps + 1000,

@@ -128,7 +128,7 @@ def test_report_means_and_files(tmp_path):
         pytest.approx(0.85)
     one_vs_all_report.write(store, tmp_path / "r.json",
                             one_vs_all.OneVsAllRun(wgan_steps=1000, adgan_z_lr=0.025,
-                                                   adgan_beta_1=0.9))
+                                                   adgan_beta_1=0.9, wgan_lr=1e-4))
     md = (tmp_path / "r.md").read_text()
     # each comparison is over the jobs both scored: GMM has class 0 seed 0, KDE seed 0
     assert "ADGAN 0.9000 vs GMM (PCA) 0.9500 (1 job): **ADGAN below**" in md
@@ -155,19 +155,21 @@ def test_report_rows_adgan_variants_and_compares_the_runs_own(tmp_path):
     assert wide["adgan@2000/0.025"][0] == pytest.approx(0.97)
     # by default the OneVsAllRun defaults' variant is "adgan"
     default = one_vs_all.OneVsAllRun()
-    recs = [_record("adgan", 0, 0, 0.8, None, wgan_steps=default.wgan_steps,
-                    z_lr=default.adgan_z_lr, beta_1=default.adgan_beta_1)]
+    recs = [{**_record("adgan", 0, 0, 0.8, None, wgan_steps=default.wgan_steps,
+                       z_lr=default.adgan_z_lr, beta_1=default.adgan_beta_1),
+             "wgan_lr": default.wgan_lr}]
     assert one_vs_all_report.class_means(recs)["adgan"][0] == pytest.approx(0.8)
     assert one_vs_all_report.class_means(recs, primary=(1, 0.5, 1, 0.9, 1e-4)).keys() == {
-        f"adgan@{default.wgan_steps}/{default.adgan_z_lr:g}/b1={default.adgan_beta_1:g}"}
+        f"adgan@{default.wgan_steps}/{default.adgan_z_lr:g}/b1={default.adgan_beta_1:g}"
+        f"/lr={default.wgan_lr:g}"}
     one_vs_all_report.write(store, tmp_path / "r.json",
                             one_vs_all.OneVsAllRun(wgan_steps=2000, adgan_z_lr=0.025,
-                                                   adgan_beta_1=0.9))
+                                                   adgan_beta_1=0.9, wgan_lr=1e-4))
     md = (tmp_path / "r.md").read_text()
-    assert "ADGAN (2000 WGAN-GP steps, z step 0.025, β₁ 0.9)" in md
-    assert "ADGAN (1000 WGAN-GP steps, z step 0.025, β₁ 0.9)" in md
-    assert "ADGAN (2000 WGAN-GP steps, width 2, z step 0.025, β₁ 0.9)" in md
-    assert "ADGAN (2000 WGAN-GP steps, z step 0.025, β₁ 0.5)" in md
+    assert "ADGAN (2000 WGAN-GP steps, Adam step 0.0001, z step 0.025, β₁ 0.9)" in md
+    assert "ADGAN (1000 WGAN-GP steps, Adam step 0.0001, z step 0.025, β₁ 0.9)" in md
+    assert "ADGAN (2000 WGAN-GP steps, width 2, Adam step 0.0001, z step 0.025, β₁ 0.9)" in md
+    assert "ADGAN (2000 WGAN-GP steps, Adam step 0.0001, z step 0.025, β₁ 0.5)" in md
     assert "ADGAN 0.9700 vs GMM (PCA) 0.9500 (10 jobs): ADGAN ≥" in md
     assert "vs ADGAN" not in md  # the shorter length is not a baseline
 
@@ -185,7 +187,8 @@ def _holdout(c, steps, z_lr, auc, n=120, width=None, search=None):
 def test_a_partial_adgan_run_is_compared_on_its_own_jobs_only(tmp_path):
     """While the run's ADGAN has scored only some jobs, the acceptance section says so and
     averages every method over those jobs; another ADGAN variant is paired on shared jobs."""
-    run = one_vs_all.OneVsAllRun(wgan_steps=2000, adgan_z_lr=0.1, adgan_beta_1=0.5)
+    run = one_vs_all.OneVsAllRun(wgan_steps=2000, adgan_z_lr=0.1, adgan_beta_1=0.5,
+                                 wgan_lr=1e-4)  # the records' (they have no wgan_lr)
     recs = [_record("adgan", c, s, 0.9, wgan_steps=2000, z_lr=0.1, beta_1=0.5)
             for c in (0, 1) for s in (0, 1)]
     recs[0]["sample"]["roc_auc"] = 0.7  # class 0 seed 0: below the old variant there
@@ -199,8 +202,8 @@ def test_a_partial_adgan_run_is_compared_on_its_own_jobs_only(tmp_path):
     assert "**Partial:** ADGAN has scored 4 of the 20 jobs (classes [0, 1])" in md
     # ADGAN (0.8 on class 0, 0.9 on class 1) against the GMM's 0.8 there, not its 0.96 overall
     assert "- ADGAN 0.8500 vs GMM (PCA) 0.8000 (4 jobs): ADGAN ≥" in md
-    assert ("- 4 shared jobs: the run's ADGAN 0.8500, ADGAN (2000 WGAN-GP steps, z step 0.1, "
-            "β₁ 0.9) 0.8500; the run's higher on 3 of 4 jobs") in md
+    assert ("- 4 shared jobs: the run's ADGAN 0.8500, ADGAN (2000 WGAN-GP steps, Adam step "
+            "0.0001, z step 0.1, β₁ 0.9) 0.8500; the run's higher on 3 of 4 jobs") in md
     # the plot keeps the complete β₁ 0.9 curve beside the partial one, and drops it once the
     # run's own is at least as complete
     keys = [m for m, _ in one_vs_all_report.plotted(store.records, one_vs_all.run_variant(run))]
@@ -288,8 +291,10 @@ def test_a_job_runs_every_method_and_resumes(files, tmp_path):
     assert gmm["pca_dim"] in (5, 10) and set(gmm["holdout_roc_auc"]) == {"5", "10"}
     adgan = next(r for r in recs if r["method"] == "adgan")
     assert adgan["search"]["beta_1"] == run.adgan_beta_1 == 0.5
-    assert one_vs_all.adgan_file_stem(run) == "adgan_wgan1_zlr0.025_beta0.5"
-    scores = np.load(tmp_path / "one_vs_all" / "scores" / "adgan_wgan1_zlr0.025_beta0.5_class7_seed0.npz")
+    assert adgan["wgan_lr"] == run.wgan_lr == 3e-4  # the default, not the legacy 1e-4
+    assert one_vs_all.adgan_file_stem(run) == "adgan_wgan1_lr0.0003_zlr0.025_beta0.5"
+    scores = np.load(tmp_path / "one_vs_all" / "scores"
+                     / "adgan_wgan1_lr0.0003_zlr0.025_beta0.5_class7_seed0.npz")
     assert scores["score"].shape == (6,) and scores["y"].shape == (200,)
     # a second call finds every method done and adds nothing
     again = one_vs_all.run_job(7, 0, run, ResultStore(tmp_path / "r.json"), tmp_path, files)
@@ -304,14 +309,14 @@ def test_replace_given_overrides_only_the_settings_given():
 def test_require_checkpoint_names_the_missing_directory_and_the_fix(files, tmp_path):
     split = one_vs_all_split(*files, 3, 0, n_test=100)
     det = one_vs_all.adgan_detector(one_vs_all.OneVsAllRun(), split, tmp_path)
-    with pytest.raises(FileNotFoundError, match=r"wgan_gp_class3_seed0.*train it so"):
+    with pytest.raises(FileNotFoundError, match=r"wgan_gp_lr0.0003_class3_seed0.*train it so"):
         require_checkpoint(det, "train it so")
 
 
 def test_a_wider_wgan_gp_has_its_own_checkpoints_score_files_and_variant(tmp_path):
-    base = one_vs_all.OneVsAllRun(adgan_beta_1=0.9)
+    base = one_vs_all.OneVsAllRun(adgan_beta_1=0.9, wgan_lr=1e-4)
     wide = base.replace_given(wgan_width=2)
-    # width 1 (and β₁ 0.9) keep the names they had before the fields existed (records and
+    # width 1 (and β₁ 0.9, WGAN-GP Adam 1e-4) keep the names they had before the fields existed (records and
     # files resume)
     assert one_vs_all.wgan_model_name(base) == "wgan_gp"
     assert "wgan_width" not in one_vs_all.adgan_variant(base)
@@ -327,7 +332,7 @@ def test_a_wider_wgan_gp_has_its_own_checkpoints_score_files_and_variant(tmp_pat
 
 def test_a_width_1_run_is_not_satisfied_by_a_wider_runs_record(tmp_path):
     store = ResultStore(tmp_path / "r.json")
-    base = one_vs_all.OneVsAllRun(adgan_beta_1=0.9)  # the records below carry no β₁: 0.9
+    base = one_vs_all.OneVsAllRun(adgan_beta_1=0.9, wgan_lr=1e-4)  # the records' (no fields)
     wide = base.replace_given(wgan_width=2)
     store.add([_record("adgan", 3, 0, 0.9, wgan_steps=base.wgan_steps, z_lr=base.adgan_z_lr,
                        width=2)])
@@ -343,7 +348,7 @@ def test_a_width_1_run_is_not_satisfied_by_a_wider_runs_record(tmp_path):
 def test_the_search_beta_1_is_part_of_the_variant(tmp_path):
     """A run at β₁ 0.5 is neither satisfied by nor reported as a β₁ 0.9 record (records whose
     search settings name no β₁ are 0.9), and it has its own score files."""
-    new = one_vs_all.OneVsAllRun(adgan_beta_1=0.5)
+    new = one_vs_all.OneVsAllRun(adgan_beta_1=0.5, wgan_lr=1e-4)  # the records' (no wgan_lr)
     old = new.replace_given(adgan_beta_1=0.9)
     store = ResultStore(tmp_path / "r.json")
     store.add([_record("adgan", 3, 0, 0.9, wgan_steps=new.wgan_steps, z_lr=new.adgan_z_lr)])
@@ -412,8 +417,9 @@ def test_holdout_search_reports_how_the_score_follows_ink():
 def test_the_wgan_gp_adam_step_has_its_own_checkpoints_score_files_and_variant(tmp_path):
     """A WGAN-GP trained with another Adam step is another model: own checkpoint directory,
     score files and variant; 1e-4 keeps the names and records of before the field."""
-    base = one_vs_all.OneVsAllRun()
+    base = one_vs_all.OneVsAllRun(wgan_lr=1e-4)
     fast = base.replace_given(wgan_lr=3e-4)
+    assert one_vs_all.OneVsAllRun().wgan_lr == 3e-4  # the default, chosen on holdout
     assert one_vs_all.wgan_model_name(base) == "wgan_gp"
     assert "wgan_lr" not in one_vs_all.adgan_variant(base)
     assert one_vs_all.wgan_model_name(fast) == "wgan_gp_lr0.0003"

@@ -21,8 +21,8 @@ method is scored on that sample, the cheap ones on all 5,000 items as well;
 the comparison between methods is made on the sample.
 
 Every setting in :class:`OneVsAllRun` but ADGAN's training length, search z
-step and search Adam β₁ was fixed before any test score was seen; those three
-were chosen later, on holdout data only (see the class). Records hold the ROC curve of each
+step, search Adam β₁ and WGAN-GP Adam step was fixed before any test score was seen; those
+four were chosen later, on holdout data only (see the class). Records hold the ROC curve of each
 method on the sample (TPR on a fixed FPR grid), so the report and its plot
 need nothing but the JSON file.
 """
@@ -63,11 +63,11 @@ LEGACY_WGAN_LR = 1e-4
 
 @dataclass(frozen=True)
 class OneVsAllRun:
-    """Settings of every job. All but ``wgan_steps``, ``adgan_z_lr`` and ``adgan_beta_1``
-    were fixed before any test score was seen; those three were chosen on holdout data
-    after the first run's test scores were known (below).
+    """Settings of every job. All but ``wgan_steps``, ``adgan_z_lr``, ``adgan_beta_1`` and
+    ``wgan_lr`` were fixed before any test score was seen; those four were chosen on holdout
+    data after the first run's test scores were known (below).
 
-    WGAN-GP: λ = 10, n_critic = 5, Adam(1e-4, β = (0.5, 0.9)), batch 64, latent
+    WGAN-GP: λ = 10, n_critic = 5, Adam(``wgan_lr``, β = (0.5, 0.9)), batch 64, latent
     256 (the issue and ADGAN §4.2), EMA 0.999 with warm-up; ``wgan_steps``
     generator updates (each with 5 critic updates). ``wgan_steps`` and the search's
     z step ``adgan_z_lr`` (the paper gives neither) were chosen on the holdout set,
@@ -81,6 +81,10 @@ class OneVsAllRun:
     none; records before this field used Keras's 0.9) was compared on all ten
     classes (seed 0, holdout only): 0.5 scored higher on every class (mean 0.9245 vs
     0.9148) and became the default by the same rule, stated after those scores.
+    The WGAN-GP's Adam step (the issue's 1e-4; records before the field used it) was
+    compared with 3e-4 under a rule committed before any 3e-4 score: a two-class pilot
+    (classes 5 and 8) had to gain 0.02 (it gained 0.0205), then the higher ten-class mean
+    (seed 0, holdout only) becomes the default: 3e-4 0.9282 vs 1e-4 0.9245.
     BiGAN and GAN: the EGBAD MNIST settings of :class:`tfgan_ad.runs.mnist.MNISTRun`
     (Table 3/4 nets, batch 100, latent 200, Adam 1e-4, EMA 0.999 with warm-up,
     dropout 0.5) for ``egbad_steps`` updates. Searches: the papers' defaults
@@ -90,7 +94,8 @@ class OneVsAllRun:
     wgan_steps: int = 2000
     wgan_width: int = 1            # channel multiplier of the DCGAN nets (dcgan module table: 1)
     wgan_batch: int = 64
-    wgan_lr: float = LEGACY_WGAN_LR  # Adam step of both WGAN-GP nets (the issue's 1e-4)
+    wgan_lr: float = 3e-4          # Adam step of both WGAN-GP nets (the issue's 1e-4: records
+                                   # without the field); chosen on holdout, see above
     egbad_steps: int = 250
     egbad_batch: int = 100
     n_test: int = 5000

@@ -47,8 +47,7 @@ def _variant_key(variant: tuple) -> str:
 
 def _variant_label(variant: tuple) -> str:
     steps, z, width, beta_1, lr = variant
-    nets = ("" if width == 1 else f", width {width}") + (
-        "" if lr == LEGACY_WGAN_LR else f", Adam step {lr:g}")
+    nets = ("" if width == 1 else f", width {width}") + f", Adam step {lr:g}"
     return f"ADGAN ({steps} WGAN-GP steps{nets}, z step {z:g}, β₁ {beta_1:g})"
 
 
