@@ -67,5 +67,6 @@ def main(_):
         else:
             one_vs_all_report.write(store, FLAGS.out, run)
 
+
 if __name__ == "__main__":
     app.run(main)

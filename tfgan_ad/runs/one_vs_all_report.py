@@ -179,12 +179,16 @@ def _mean_over(aucs: dict, jobs) -> float:
     return float(np.mean([np.mean(v) for v in by.values()]))
 
 
+def _non_adgan_jobs(aucs: dict) -> set:
+    """The (class, seed) jobs any method but ADGAN (of any variant) has scored."""
+    return set().union(*(set(v) for m, v in aucs.items() if not m.startswith("adgan")))
+
+
 def missing_jobs(records, run=None) -> list[tuple[int, int]]:
     """The (class, seed) jobs some method has scored but the ADGAN variant of ``run`` (default:
     the defaults) has not: while any are left, its "ADGAN" row is partial."""
     aucs = _job_aucs(records, _primary(run))
-    every = set().union(set(), *(set(v) for m, v in aucs.items() if not m.startswith("adgan")))
-    return sorted(every - set(aucs.get("adgan", ())))
+    return sorted(_non_adgan_jobs(aucs) - set(aucs.get("adgan", ())))
 
 
 def _acceptance(records, primary: tuple) -> str:
@@ -194,7 +198,7 @@ def _acceptance(records, primary: tuple) -> str:
     if not aucs.get("adgan"):
         return "ADGAN has no results yet."
     jobs = sorted(aucs["adgan"])
-    every = set().union(*(set(v) for m, v in aucs.items() if not m.startswith("adgan")))
+    every = _non_adgan_jobs(aucs)
     rows = []
     if not every <= set(jobs):
         rows.append(f"**Partial:** ADGAN has scored {len(set(jobs) & every)} of the "
