@@ -291,10 +291,10 @@ def test_a_job_runs_every_method_and_resumes(files, tmp_path):
     assert gmm["pca_dim"] in (5, 10) and set(gmm["holdout_roc_auc"]) == {"5", "10"}
     adgan = next(r for r in recs if r["method"] == "adgan")
     assert adgan["search"]["beta_1"] == run.adgan_beta_1 == 0.5
-    assert adgan["wgan_lr"] == run.wgan_lr == 3e-4  # the default, not the legacy 1e-4
-    assert one_vs_all.adgan_file_stem(run) == "adgan_wgan1_lr0.0003_zlr0.025_beta0.5"
+    assert adgan["wgan_lr"] == run.wgan_lr == 1e-3  # the default, not the legacy 1e-4
+    assert one_vs_all.adgan_file_stem(run) == "adgan_wgan1_lr0.001_zlr0.025_beta0.5"
     scores = np.load(tmp_path / "one_vs_all" / "scores"
-                     / "adgan_wgan1_lr0.0003_zlr0.025_beta0.5_class7_seed0.npz")
+                     / "adgan_wgan1_lr0.001_zlr0.025_beta0.5_class7_seed0.npz")
     assert scores["score"].shape == (6,) and scores["y"].shape == (200,)
     # a second call finds every method done and adds nothing
     again = one_vs_all.run_job(7, 0, run, ResultStore(tmp_path / "r.json"), tmp_path, files)
@@ -309,7 +309,7 @@ def test_replace_given_overrides_only_the_settings_given():
 def test_require_checkpoint_names_the_missing_directory_and_the_fix(files, tmp_path):
     split = one_vs_all_split(*files, 3, 0, n_test=100)
     det = one_vs_all.adgan_detector(one_vs_all.OneVsAllRun(), split, tmp_path)
-    with pytest.raises(FileNotFoundError, match=r"wgan_gp_lr0.0003_class3_seed0.*train it so"):
+    with pytest.raises(FileNotFoundError, match=r"wgan_gp_lr0.001_class3_seed0.*train it so"):
         require_checkpoint(det, "train it so")
 
 
@@ -419,7 +419,7 @@ def test_the_wgan_gp_adam_step_has_its_own_checkpoints_score_files_and_variant(t
     score files and variant; 1e-4 keeps the names and records of before the field."""
     base = one_vs_all.OneVsAllRun(wgan_lr=1e-4)
     fast = base.replace_given(wgan_lr=3e-4)
-    assert one_vs_all.OneVsAllRun().wgan_lr == 3e-4  # the default, chosen on holdout
+    assert one_vs_all.OneVsAllRun().wgan_lr == 1e-3  # the default, chosen on holdout
     assert one_vs_all.wgan_model_name(base) == "wgan_gp"
     assert "wgan_lr" not in one_vs_all.adgan_variant(base)
     assert one_vs_all.wgan_model_name(fast) == "wgan_gp_lr0.0003"

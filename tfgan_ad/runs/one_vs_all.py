@@ -84,7 +84,10 @@ class OneVsAllRun:
     The WGAN-GP's Adam step (the issue's 1e-4; records before the field used it) was
     compared with 3e-4 under a rule committed before any 3e-4 score: a two-class pilot
     (classes 5 and 8) had to gain 0.02 (it gained 0.0205), then the higher ten-class mean
-    (seed 0, holdout only) becomes the default: 3e-4 0.9282 vs 1e-4 0.9245.
+    (seed 0, holdout only) becomes the default: 3e-4 0.9282 vs 1e-4 0.9245. 1e-3 was then
+    compared with 3e-4 under the same rule, committed before any 1e-3 score: the pilot
+    gained 0.0345 (0.9056 vs 0.8711) and the ten-class holdout mean was 0.9427 vs 0.9282,
+    so 1e-3 is the default; it replaced 3e-4 only once both seeds' test jobs were scored.
     BiGAN and GAN: the EGBAD MNIST settings of :class:`tfgan_ad.runs.mnist.MNISTRun`
     (Table 3/4 nets, batch 100, latent 200, Adam 1e-4, EMA 0.999 with warm-up,
     dropout 0.5) for ``egbad_steps`` updates. Searches: the papers' defaults
@@ -94,7 +97,7 @@ class OneVsAllRun:
     wgan_steps: int = 2000
     wgan_width: int = 1            # channel multiplier of the DCGAN nets (dcgan module table: 1)
     wgan_batch: int = 64
-    wgan_lr: float = 3e-4          # Adam step of both WGAN-GP nets (the issue's 1e-4: records
+    wgan_lr: float = 1e-3          # Adam step of both WGAN-GP nets (the issue's 1e-4: records
                                    # without the field); chosen on holdout, see above
     egbad_steps: int = 250
     egbad_batch: int = 100
