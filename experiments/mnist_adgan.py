@@ -29,6 +29,9 @@ flags.DEFINE_bool("report", False, "only write the Markdown table and the ROC pl
 flags.DEFINE_integer("wgan_steps", None, "WGAN-GP generator steps (default: OneVsAllRun's)")
 flags.DEFINE_integer("wgan_width", None, "WGAN-GP channel multiplier (default: OneVsAllRun's)")
 flags.DEFINE_float("wgan_lr", None, "WGAN-GP Adam step of both nets (default: OneVsAllRun's)")
+flags.DEFINE_integer("wgan_batch", None, "WGAN-GP batch (default: OneVsAllRun's)")
+flags.DEFINE_integer("wgan_n_critic", None, "WGAN-GP critic updates per generator update "
+                     "(default: OneVsAllRun's)")
 flags.DEFINE_float("adgan_z_lr", None, "ADGAN search's z step (default: OneVsAllRun's)")
 flags.DEFINE_float("adgan_beta_1", None, "ADGAN search's Adam β₁ (default: OneVsAllRun's)")
 
@@ -42,6 +45,8 @@ def main(_):
     run = one_vs_all.OneVsAllRun().replace_given(wgan_steps=FLAGS.wgan_steps,
                                                  wgan_width=FLAGS.wgan_width,
                                                  wgan_lr=FLAGS.wgan_lr,
+                                                 wgan_batch=FLAGS.wgan_batch,
+                                                 wgan_n_critic=FLAGS.wgan_n_critic,
                                                  adgan_z_lr=FLAGS.adgan_z_lr,
                                                  adgan_beta_1=FLAGS.adgan_beta_1)
     if not FLAGS.report:

@@ -35,6 +35,10 @@ flags.DEFINE_integer("wgan_width", None, "channel multiplier of the WGAN-GP to u
                      "(default: OneVsAllRun's)")
 flags.DEFINE_float("wgan_lr", None, "WGAN-GP Adam step of the checkpoint to use "
                    "(default: OneVsAllRun's)")
+flags.DEFINE_integer("wgan_batch", None, "WGAN-GP batch of the checkpoint to use "
+                     "(default: OneVsAllRun's)")
+flags.DEFINE_integer("wgan_n_critic", None, "WGAN-GP n_critic of the checkpoint to use "
+                     "(default: OneVsAllRun's)")
 flags.DEFINE_integer("n", 80, "holdout images scored (half normal)")
 flags.DEFINE_integer("threads", 0, "TensorFlow threads (0 = default)")
 flags.DEFINE_string("workdir", "experiments/work", "checkpoints")
@@ -58,7 +62,9 @@ def main(_):
         return
     run = one_vs_all.OneVsAllRun().replace_given(wgan_steps=FLAGS.wgan_steps,
                                                  wgan_width=FLAGS.wgan_width,
-                                                 wgan_lr=FLAGS.wgan_lr)
+                                                 wgan_lr=FLAGS.wgan_lr,
+                                                 wgan_batch=FLAGS.wgan_batch,
+                                                 wgan_n_critic=FLAGS.wgan_n_critic)
     files = train_test_files(load_mnist_files())
     store = ResultStore(FLAGS.out)
     for seed in map(int, FLAGS.seeds):
@@ -68,7 +74,7 @@ def main(_):
             det = restore_trained(
                 one_vs_all.adgan_detector(run, split, FLAGS.workdir), split.x_train,
                 "train the WGAN-GP with experiments/mnist_adgan.py --stage=wgan (with the same "
-                "--wgan_steps, --wgan_width and --wgan_lr)")
+                "--wgan_steps, --wgan_width, --wgan_lr, --wgan_batch and --wgan_n_critic)")
             for z_lr, lr, k, b1 in itertools.product(
                     map(float, FLAGS.z_lrs), map(float, FLAGS.theta_lrs),
                     map(int, FLAGS.search_steps),
@@ -78,7 +84,7 @@ def main(_):
                     beta_1=b1)
                 rec = {"experiment": "adgan_holdout", "normal_class": c, "seed": seed,
                        "theta_learning_rate": lr, "z_learning_rate": z_lr, "n_scored": len(idx),
-                       "wgan_width": run.wgan_width, "wgan_lr": run.wgan_lr,
+                       **{st.field: getattr(run, st.field) for st in one_vs_all.WGAN_SETTINGS},
                        **one_vs_all.holdout_search(det, split, idx),
                        "machine": machine(), "date": now()}
                 store.add([rec])

@@ -114,13 +114,19 @@ def _record(method, c, seed, auc, full=None, wgan_steps=1000, z_lr=0.025, width=
     return rec
 
 
+def _variant(steps, z_lr, beta_1, **wgan):
+    """The ADGAN variant of a run with these settings (WGAN-GP settings: legacy unless given)."""
+    return one_vs_all.run_variant(one_vs_all.OneVsAllRun(
+        wgan_steps=steps, adgan_z_lr=z_lr, adgan_beta_1=beta_1, **{"wgan_lr": 1e-4, **wgan}))
+
+
 def test_report_means_and_files(tmp_path):
     recs = [_record("adgan", c, s, 0.9 + 0.01 * s, None) for c in range(10) for s in (0, 1)]
     recs += [_record("kde", c, 0, 0.8, 0.85) for c in range(10)]
     recs += [_record("gmm", 0, 0, 0.95, 0.96)]
     store = ResultStore(tmp_path / "r.json")
     store.add(recs)
-    means = one_vs_all_report.class_means(store.records, primary=(1000, 0.025, 1, 0.9, 1e-4))
+    means = one_vs_all_report.class_means(store.records, primary=_variant(1000, 0.025, 0.9))
     assert means["adgan"][0] == pytest.approx(0.905)
     assert means["adgan"][2] == pytest.approx([0.9, 0.91])  # both seeds complete
     assert means["gmm"][1] == [0] and means["gmm"][2] == []
@@ -145,12 +151,12 @@ def test_report_rows_adgan_variants_and_compares_the_runs_own(tmp_path):
     recs += [_record("gmm", c, 0, 0.95, 0.96) for c in range(10)]
     store = ResultStore(tmp_path / "r.json")
     store.add(recs)
-    means = one_vs_all_report.class_means(store.records, primary=(2000, 0.025, 1, 0.9, 1e-4))
+    means = one_vs_all_report.class_means(store.records, primary=_variant(2000, 0.025, 0.9))
     assert means["adgan"][0] == pytest.approx(0.97)
     assert means["adgan@1000/0.025"][0] == pytest.approx(0.9)
     assert means["adgan@2000/0.025/w2"][0] == pytest.approx(0.96)
     assert means["adgan@2000/0.025/b1=0.5"][0] == pytest.approx(0.98)
-    wide = one_vs_all_report.class_means(store.records, primary=(2000, 0.025, 2, 0.9, 1e-4))
+    wide = one_vs_all_report.class_means(store.records, primary=_variant(2000, 0.025, 0.9, wgan_width=2))
     assert wide["adgan"][0] == pytest.approx(0.96)
     assert wide["adgan@2000/0.025"][0] == pytest.approx(0.97)
     # by default the OneVsAllRun defaults' variant is "adgan"
@@ -159,7 +165,7 @@ def test_report_rows_adgan_variants_and_compares_the_runs_own(tmp_path):
                        z_lr=default.adgan_z_lr, beta_1=default.adgan_beta_1),
              "wgan_lr": default.wgan_lr}]
     assert one_vs_all_report.class_means(recs)["adgan"][0] == pytest.approx(0.8)
-    assert one_vs_all_report.class_means(recs, primary=(1, 0.5, 1, 0.9, 1e-4)).keys() == {
+    assert one_vs_all_report.class_means(recs, primary=_variant(1, 0.5, 0.9)).keys() == {
         f"adgan@{default.wgan_steps}/{default.adgan_z_lr:g}/b1={default.adgan_beta_1:g}"
         f"/lr={default.wgan_lr:g}"}
     one_vs_all_report.write(store, tmp_path / "r.json",
@@ -225,7 +231,7 @@ def test_validation_report_ranks_settings_over_the_same_jobs():
             _holdout(2, 2002, 1.0, 0.95),  # only one job: not comparable with the others
             _holdout(0, 1008, 0.025, 0.98, n=80)]
     md = one_vs_all_report.validation_markdown(recs)
-    assert md.count("| 2 | 0 |") == 3 and "| 0 | 0 | 1008 | 1 | 0.0001 | 0.025 | 1e-05 | 5 | 0.9 | 80 | 0.9800 |" in md
+    assert md.count("| 2 | 0 |") == 3 and "| 0 | 0 | 1008 | 1 | 0.0001 | – | 0.025 | 1e-05 | 5 | 0.9 | 80 | 0.9800 |" in md
     ranked = next(line for line in md.splitlines() if line.startswith("- class 2 seed 0, class 8"))
     assert ("2000 steps, width 1, z 0.1, θ 1e-05: 0.8350; "
             "1000 steps, width 1, z 0.025, θ 1e-05: 0.7650") in ranked
@@ -245,7 +251,7 @@ def test_validation_report_ranks_settings_over_the_same_jobs():
     # a wider WGAN-GP at the same length is a setting of its own, ranked with the others
     recs += [_holdout(c, 2002, 0.1, 0.95, width=2) for c in (2, 5, 8)]
     lines = one_vs_all_report.validation_markdown(recs).splitlines()
-    assert "| 2 | 0 | 2002 | 2 | 0.0001 | 0.1 | 1e-05 | 5 | 0.9 | 120 | 0.9500 |" in "\n".join(lines)
+    assert "| 2 | 0 | 2002 | 2 | 0.0001 | – | 0.1 | 1e-05 | 5 | 0.9 | 120 | 0.9500 |" in "\n".join(lines)
     ranked = next(line for line in lines if line.startswith("- class 2 seed 0, class 5 seed 0, class 8"))
     assert ranked.endswith("2000 steps, width 2, z 0.1, θ 1e-05: 0.9500; 2000 steps, width 1, "
                            "z 0.1, θ 1e-05: 0.8567; 3000 steps, width 1, z 0.1, θ 1e-05: 0.8300. "
@@ -263,8 +269,8 @@ def test_validation_report_keeps_search_length_and_beta_apart():
         "2000 steps, width 1, z 0.1, θ 1e-05, β₁ 0.5: 0.8500; 2000 steps, width 1, z 0.1, "
         "θ 1e-05: 0.8350; 2000 steps, width 1, z 0.1, θ 1e-05, k 15: 0.7500. "
         "**Highest: 2000 steps, width 1, z 0.1, θ 1e-05, β₁ 0.5.**")
-    assert "| 8 | 0 | 2002 | 1 | 0.0001 | 0.1 | 1e-05 | 5 | 0.5 | 120 | 0.8000 | 0.7000 | 0.500 | 0.28 | 0.74 | 100 |" in md
-    assert "| 8 | 0 | 2002 | 1 | 0.0001 | 0.1 | 1e-05 | 15 | 0.9 | 120 | 0.7000 | 0.7000 | 0.500 | – | – | 100 |" in md
+    assert "| 8 | 0 | 2002 | 1 | 0.0001 | – | 0.1 | 1e-05 | 5 | 0.5 | 120 | 0.8000 | 0.7000 | 0.500 | 0.28 | 0.74 | 100 |" in md
+    assert "| 8 | 0 | 2002 | 1 | 0.0001 | – | 0.1 | 1e-05 | 15 | 0.9 | 120 | 0.7000 | 0.7000 | 0.500 | – | – | 100 |" in md
 
 
 def test_roc_points_are_a_monotone_curve_from_0_to_1():
@@ -442,6 +448,47 @@ def test_the_wgan_gp_adam_step_has_its_own_checkpoints_score_files_and_variant(t
     assert one_vs_all.has_adgan(store, fast, normal_class=4, seed=0)
     assert not one_vs_all.has_adgan(store, base, normal_class=4, seed=0)
     assert one_vs_all_report._variant_key(one_vs_all.run_variant(fast)).endswith("/lr=0.0003")
+
+
+def test_wgan_gp_batch_and_n_critic_are_variants_of_their_own(tmp_path):
+    """Batch and n_critic are WGAN-GP settings like the Adam step: own checkpoints, score
+    files, records, report rows and holdout rows; at 64 and 5 (every record before these
+    fields) names and records are unchanged."""
+    run = one_vs_all.OneVsAllRun()
+    assert (run.wgan_batch, run.wgan_n_critic) == (64, 5)
+    assert one_vs_all.wgan_model_name(run) == "wgan_gp_lr0.001"
+    assert not {"wgan_batch", "wgan_n_critic"} & set(one_vs_all.adgan_variant(run))
+    big = run.replace_given(wgan_batch=128)
+    more = run.replace_given(wgan_n_critic=10)
+    assert one_vs_all.wgan_model_name(big) == "wgan_gp_lr0.001_batch128"
+    assert one_vs_all.wgan_model_name(more) == "wgan_gp_lr0.001_ncritic10"
+    assert one_vs_all.adgan_file_stem(more) == f"adgan_wgan{run.wgan_steps}_lr0.001_ncritic10_zlr0.1_beta0.5"
+    assert one_vs_all.adgan_variant(big)["wgan_batch"] == 128
+    split = type("S", (), {"normal_class": 3, "seed": 1, "x_train": np.zeros((1280, 28, 28))})()
+    det = one_vs_all.adgan_detector(more, split, tmp_path)
+    assert det.model_config.n_critic == 10 and det.train_config.batch_size == 64
+    assert det.train_config.checkpoint_dir.endswith("wgan_gp_lr0.001_ncritic10_class3_seed1")
+    det = one_vs_all.adgan_detector(big, split, tmp_path)
+    assert det.train_config.batch_size == 128 and det.model_config.n_critic == 5
+    assert det.train_config.epochs == 200  # 2000 steps of 10 batches of 128 per epoch
+    # a record of the default run satisfies neither variant, and theirs not the default
+    store = ResultStore(tmp_path / "r.json")
+    base = _record("adgan", 3, 0, 0.9, wgan_steps=run.wgan_steps, z_lr=run.adgan_z_lr,
+                   beta_1=run.adgan_beta_1)
+    store.add([{**base, "wgan_lr": 1e-3}, {**base, "normal_class": 4, **one_vs_all.adgan_variant(more)}])
+    assert one_vs_all.has_adgan(store, run, normal_class=3, seed=0)
+    assert not one_vs_all.has_adgan(store, more, normal_class=3, seed=0)
+    assert one_vs_all.has_adgan(store, more, normal_class=4, seed=0)
+    assert not one_vs_all.has_adgan(store, run, normal_class=4, seed=0)
+    variant = one_vs_all.run_variant(more)
+    assert one_vs_all_report._variant_key(variant).endswith("/lr=0.001/ncritic=10")
+    assert "Adam step 0.001, n_critic 10, z step" in one_vs_all_report._variant_label(variant)
+    # holdout: a record with batch 128 is its own setting, named in its row and its ranking
+    recs = [_holdout(c, 2002, 0.1, 0.9) for c in (5, 8)]
+    recs += [{**_holdout(c, 2002, 0.1, 0.95), "wgan_batch": 128} for c in (5, 8)]
+    md = one_vs_all_report.validation_markdown(recs)
+    assert "| 5 | 0 | 2002 | 1 | 0.0001 | batch 128 | 0.1 |" in md
+    assert "**Highest: 2000 steps, width 1, z 0.1, θ 1e-05, WGAN-GP batch 128.**" in md
 
 
 def test_report_is_not_written_for_a_run_whose_adgan_variant_has_no_records(tmp_path, capsys):

@@ -33,6 +33,7 @@ import math
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import NamedTuple
 
 import keras
 import numpy as np
@@ -57,6 +58,22 @@ BASELINES = {"kde": baselines.KDEDetector, "ocsvm": baselines.OCSVMDetector,
              "isolation_forest": baselines.IsolationForestDetector, "gmm": baselines.GMMDetector}
 
 
+class WGANSetting(NamedTuple):
+    """A WGAN-GP training setting that tells ADGAN's variants apart."""
+
+    field: str       # the :class:`OneVsAllRun` field (and the records' key)
+    legacy: object   # its value in every record from before the field existed
+    tag: str         # names any other value in checkpoint dirs and score files
+    label: str       # names it in the reports
+
+
+#: The WGAN-GP settings (besides its length) that tell ADGAN's variants apart, in the order of
+#: their tags in names. A setting at its legacy value is left out of names and records, so the
+#: checkpoints, score files and records written before its field existed keep matching.
+WGAN_SETTINGS = (WGANSetting("wgan_width", 1, "w", "width"),
+                 WGANSetting("wgan_lr", 1e-4, "lr", "Adam step"),
+                 WGANSetting("wgan_batch", 64, "batch", "batch"),
+                 WGANSetting("wgan_n_critic", 5, "ncritic", "n_critic"))
 #: the WGAN-GP's Adam step of every record from before ``OneVsAllRun.wgan_lr`` (the issue's)
 LEGACY_WGAN_LR = 1e-4
 
@@ -100,6 +117,7 @@ class OneVsAllRun:
     wgan_batch: int = 64
     wgan_lr: float = 1e-3          # Adam step of both WGAN-GP nets (the issue's 1e-4: records
                                    # without the field); chosen on holdout, see above
+    wgan_n_critic: int = 5         # critic updates per generator update
     egbad_steps: int = 250
     egbad_batch: int = 100
     n_test: int = 5000
@@ -130,22 +148,33 @@ def _train_config(run: OneVsAllRun, steps: int, batch: int, n_train: int, seed: 
                        progress=False)
 
 
+def wgan_settings(run: OneVsAllRun) -> tuple:
+    """``run``'s values of :data:`WGAN_SETTINGS`."""
+    return tuple(getattr(run, st.field) for st in WGAN_SETTINGS)
+
+
+def record_wgan_settings(rec: dict) -> tuple:
+    """:func:`wgan_settings` of an ADGAN or holdout record (a missing field: its legacy value)."""
+    return tuple(rec.get(st.field, st.legacy) for st in WGAN_SETTINGS)
+
+
 def _wgan_suffix(run: OneVsAllRun) -> str:
-    """``_w<k>`` for width k > 1, then ``_lr<step>`` for an Adam step other than 1e-4."""
-    return (("" if run.wgan_width == 1 else f"_w{run.wgan_width}")
-            + ("" if run.wgan_lr == LEGACY_WGAN_LR else f"_lr{run.wgan_lr:g}"))
+    """``_<tag><value>`` for every WGAN-GP setting not at its legacy value (``_w2``,
+    ``_lr0.001``, ``_batch128``, ``_ncritic10``)."""
+    return "".join(f"_{st.tag}{v:g}" for st, v in zip(WGAN_SETTINGS, wgan_settings(run))
+                   if v != st.legacy)
 
 
 def wgan_model_name(run: OneVsAllRun) -> str:
-    """The WGAN-GP's :func:`job_dir` model name: ``wgan_gp``, with ``_w<k>`` for width k > 1
-    and ``_lr<step>`` for an Adam step other than 1e-4."""
+    """The WGAN-GP's :func:`job_dir` model name: ``wgan_gp`` and :func:`_wgan_suffix`."""
     return "wgan_gp" + _wgan_suffix(run)
 
 
 def adgan_detector(run: OneVsAllRun, split: OneVsAllSplit, workdir) -> ADGANDetector:
     c, seed = split.normal_class, split.seed
     return ADGANDetector(
-        model=WGANGPConfig(ema_warmup=True, width=run.wgan_width, learning_rate=run.wgan_lr),
+        model=WGANGPConfig(ema_warmup=True, width=run.wgan_width, learning_rate=run.wgan_lr,
+                           n_critic=run.wgan_n_critic),
         train=_train_config(run, run.wgan_steps, run.wgan_batch, len(split.x_train), seed,
                             job_dir(workdir, c, seed, wgan_model_name(run))),
         search=ADGANSearchConfig(seed=seed, learning_rate=run.adgan_z_lr,
@@ -192,26 +221,14 @@ LEGACY_BETA_1 = 0.9
 
 def adgan_variant(run: OneVsAllRun) -> dict:
     """The settings that tell ADGAN's records apart: WGAN-GP training length, search z step,
-    search β₁ and, when not 1, the nets' width and, when not 1e-4, the WGAN-GP's Adam step
-    (records from before those fields are width 1 and 1e-4; the β₁ a record used is also in
-    its ``search`` dict)."""
+    search β₁ and every :data:`WGAN_SETTINGS` value other than its legacy one (records from
+    before those fields used the legacy values; the β₁ a record used is also in its
+    ``search`` dict)."""
     out = {"wgan_steps": run.wgan_steps, "adgan_z_lr": run.adgan_z_lr,
            "adgan_beta_1": run.adgan_beta_1}
-    if run.wgan_width != 1:
-        out["wgan_width"] = run.wgan_width
-    if run.wgan_lr != LEGACY_WGAN_LR:
-        out["wgan_lr"] = run.wgan_lr
+    out.update({st.field: v for st, v in zip(WGAN_SETTINGS, wgan_settings(run))
+                if v != st.legacy})
     return out
-
-
-def record_width(rec: dict) -> int:
-    """The WGAN-GP width of an ADGAN record (records from before the width field: 1)."""
-    return rec.get("wgan_width", 1)
-
-
-def record_wgan_lr(rec: dict) -> float:
-    """The WGAN-GP Adam step of an ADGAN or holdout record (records from before the field: 1e-4)."""
-    return rec.get("wgan_lr", LEGACY_WGAN_LR)
 
 
 def record_beta_1(rec: dict) -> float:
@@ -220,16 +237,24 @@ def record_beta_1(rec: dict) -> float:
     return rec.get("search", {}).get("beta_1", LEGACY_BETA_1)
 
 
-def run_variant(run: OneVsAllRun) -> tuple:
-    """(WGAN-GP steps, z step, width, search β₁, WGAN-GP Adam step): what tells ADGAN's
-    results apart."""
-    return (run.wgan_steps, run.adgan_z_lr, run.wgan_width, run.adgan_beta_1, run.wgan_lr)
+class ADGANVariant(NamedTuple):
+    """What tells ADGAN's results apart."""
+
+    wgan_steps: int
+    z_lr: float       # the search's z step
+    beta_1: float     # the search's Adam β₁
+    wgan: tuple       # :func:`wgan_settings`
 
 
-def record_variant(rec: dict) -> tuple:
+def run_variant(run: OneVsAllRun) -> ADGANVariant:
+    """``run``'s :class:`ADGANVariant`."""
+    return ADGANVariant(run.wgan_steps, run.adgan_z_lr, run.adgan_beta_1, wgan_settings(run))
+
+
+def record_variant(rec: dict) -> ADGANVariant:
     """:func:`run_variant` of an ADGAN record."""
-    return (rec["wgan_steps"], rec["adgan_z_lr"], record_width(rec), record_beta_1(rec),
-            record_wgan_lr(rec))
+    return ADGANVariant(rec["wgan_steps"], rec["adgan_z_lr"], record_beta_1(rec),
+                        record_wgan_settings(rec))
 
 
 def has_adgan(store: ResultStore, run: OneVsAllRun, **key) -> bool:

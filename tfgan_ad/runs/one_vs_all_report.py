@@ -18,13 +18,12 @@ import numpy as np
 from tfgan_ad.runs.one_vs_all import (
     FPR_GRID,
     LEGACY_BETA_1,
-    LEGACY_WGAN_LR,
+    WGAN_SETTINGS,
     OneVsAllRun,
     has_adgan,
     record_beta_1,
     record_variant,
-    record_wgan_lr,
-    record_width,
+    record_wgan_settings,
     run_variant,
 )
 from tfgan_ad.runs.results import mean_std
@@ -38,22 +37,30 @@ METHODS = (("adgan", "ADGAN"), ("anogan", "AnoGAN (FM)"), ("bigan_sigma", "BiGAN
 BASELINES = ("kde", "ocsvm", "isolation_forest", "gmm")
 
 
+def _wgan_parts(wgan: tuple, always=("wgan_lr",)) -> list[tuple[str, str, object]]:
+    """(tag, label, value) of the :data:`WGAN_SETTINGS` values not at their legacy value, and
+    of those named in ``always`` whatever their value."""
+    return [(st.tag, st.label, v) for st, v in zip(WGAN_SETTINGS, wgan)
+            if v != st.legacy or st.field in always]
+
+
 def _variant_key(variant: tuple) -> str:
-    steps, z, width, beta_1, lr = variant
-    return (f"adgan@{steps}/{z:g}" + ("" if width == 1 else f"/w{width}")
+    steps, z, beta_1, wgan = variant
+    parts = {tag: v for tag, _, v in _wgan_parts(wgan, always=())}
+    return (f"adgan@{steps}/{z:g}" + (f"/w{parts.pop('w')}" if "w" in parts else "")
             + ("" if beta_1 == LEGACY_BETA_1 else f"/b1={beta_1:g}")
-            + ("" if lr == LEGACY_WGAN_LR else f"/lr={lr:g}"))
+            + "".join(f"/{tag}={v:g}" for tag, v in parts.items()))
 
 
 def _variant_label(variant: tuple) -> str:
-    steps, z, width, beta_1, lr = variant
-    nets = ("" if width == 1 else f", width {width}") + f", Adam step {lr:g}"
+    steps, z, beta_1, wgan = variant
+    nets = "".join(f", {label} {v:g}" for _, label, v in _wgan_parts(wgan))
     return f"ADGAN ({steps} WGAN-GP steps{nets}, z step {z:g}, β₁ {beta_1:g})"
 
 
 def _method(rec: dict, primary: tuple) -> str:
     """The record's row: ADGAN of the run's variant is "adgan", other variants
-    "adgan@<steps>/<z step>[/w<width>][/b1=<β₁>][/lr=<WGAN-GP step>]" (:func:`_variant_key`)."""
+    "adgan@<steps>/<z step>[/w<width>][/b1=<β₁>][/lr=<WGAN-GP step>]..." (:func:`_variant_key`)."""
     if rec["method"] == "adgan" and record_variant(rec) != primary:
         return _variant_key(record_variant(rec))
     return rec["method"]
@@ -95,10 +102,9 @@ def _collect(records, on_sample: bool, primary: tuple):
 def class_means(records, on_sample: bool = True, primary: tuple = None) -> dict:
     """{method: (mean over classes of the per-class seed means, classes, complete seeds' means)}.
 
-    ``primary``: ADGAN's :func:`run_variant` (WGAN-GP steps, z step, width, search β₁)
-    reported as "adgan" (default: the :class:`OneVsAllRun` defaults); its other variants are
-    "adgan@<steps>/<z step>", with "/w<width>" when the width is not 1 and "/b1=<β₁>" when
-    β₁ is not 0.9.
+    ``primary``: ADGAN's :func:`run_variant` (WGAN-GP steps, z step, search β₁, WGAN-GP
+    settings) reported as "adgan" (default: the :class:`OneVsAllRun` defaults); its other
+    variants are :func:`_variant_key`'s "adgan@<steps>/<z step>...".
     """
     primary = primary or _primary(None)
     by, per_seed = _collect(records, on_sample, primary)
@@ -153,8 +159,8 @@ def _settings(records, primary: tuple) -> str:
         pps = [r["search_points_per_second"] for r in adgan]
         lines.append(f"- ADGAN ({len(adgan)} jobs): WGAN-GP generator steps {steps}; search "
                      f"{np.mean(pps):.2f} test points/s on average (64 seeds × 5 steps, "
-                     f"z step {primary[1]:g}, θ step {adgan[0]['search']['theta_learning_rate']:g}, "
-                     f"Adam β₁ {primary[3]:g}, "
+                     f"z step {primary.z_lr:g}, θ step {adgan[0]['search']['theta_learning_rate']:g}, "
+                     f"Adam β₁ {primary.beta_1:g}, "
                      f"one θ per seed, XLA). Scored by the 64 starts alone (no search), "
                      f"ADGAN's mean ROC-AUC over jobs would be "
                      f"{np.mean([r['sample_start_only']['roc_auc'] for r in adgan]):.4f}, "
@@ -311,8 +317,8 @@ def write(store, out, run=None) -> None:
 
 
 class HoldoutSetting(NamedTuple):
-    """What tells the holdout study's ADGAN records apart (records written before the WGAN-GP
-    had a width or a recorded Adam step are width 1 and 1e-4)."""
+    """What tells the holdout study's ADGAN records apart (records written before a WGAN-GP
+    setting of :data:`WGAN_SETTINGS` was recorded used its legacy value)."""
 
     steps: int            # WGAN-GP generator steps asked for
     width: int            # channel multiplier of the DCGAN nets
@@ -321,6 +327,8 @@ class HoldoutSetting(NamedTuple):
     k: int                # search steps
     beta_1: float         # search's Adam β₁
     wgan_lr: float        # WGAN-GP's Adam step
+    wgan_batch: int       # WGAN-GP's batch
+    wgan_n_critic: int    # WGAN-GP's critic updates per generator update
     n_scored: int         # holdout images scored
 
     def label(self) -> str:
@@ -330,19 +338,26 @@ class HoldoutSetting(NamedTuple):
             label += f", k {self.k}"
         if self.beta_1 != LEGACY_BETA_1:
             label += f", β₁ {self.beta_1:g}"
-        if self.wgan_lr != LEGACY_WGAN_LR:
-            label += f", WGAN-GP Adam {self.wgan_lr:g}"
+        for st in WGAN_SETTINGS[1:]:
+            if getattr(self, st.field) != st.legacy:
+                label += f", WGAN-GP {st.label} {getattr(self, st.field):g}"
         return label
+
+    def other_wgan(self) -> str:
+        """The WGAN-GP's batch and n_critic when not the legacy ones ("–" if both are)."""
+        return ", ".join(f"{st.label} {getattr(self, st.field):g}" for st in WGAN_SETTINGS[2:]
+                         if getattr(self, st.field) != st.legacy) or "–"
 
 
 def holdout_setting(rec: dict) -> HoldoutSetting:
     """The :class:`HoldoutSetting` of a holdout record."""
     steps = int(round(rec["generator_steps"], -3)) or rec["generator_steps"]
     search = rec["search"]
+    wgan = {st.field: v for st, v in zip(WGAN_SETTINGS, record_wgan_settings(rec))}
     return HoldoutSetting(
-        steps=steps, width=record_width(rec), z_lr=search["learning_rate"],
+        steps=steps, width=wgan.pop("wgan_width"), z_lr=search["learning_rate"],
         theta_lr=search["theta_learning_rate"], k=search.get("steps", _SEARCH.steps),
-        beta_1=record_beta_1(rec), wgan_lr=record_wgan_lr(rec), n_scored=rec["n_scored"])
+        beta_1=record_beta_1(rec), n_scored=rec["n_scored"], **wgan)
 
 
 def _diagnostic(rec: dict, key: str) -> str:
@@ -367,16 +382,17 @@ def validation_markdown(records) -> str:
              "of the ADGAN score with ink among the anomalies (– in records from before "
              "these diagnostics). Generator "
              "steps are rounded to the training length asked for; width is the DCGAN nets' "
-             "channel multiplier. The highest mean is not the default by itself: README's "
+             "channel multiplier; \"other WGAN-GP\" names a batch or n_critic other than 64 "
+             "and 5. The highest mean is not the default by itself: README's "
              "ADGAN section states each choice and its rule.", "",
-             "| class | seed | WGAN-GP steps | width | WGAN-GP Adam | z step | θ step | k | β₁ "
-             "| holdout images | ROC-AUC | starts only | loss drop | ink only | ρ(score, ink) "
-             "| seconds |",
-             "|" + "---|" * 16]
+             "| class | seed | WGAN-GP steps | width | WGAN-GP Adam | other WGAN-GP | z step "
+             "| θ step | k | β₁ | holdout images | ROC-AUC | starts only | loss drop | ink only "
+             "| ρ(score, ink) | seconds |",
+             "|" + "---|" * 17]
     for r in sorted(recs, key=lambda r: (r["normal_class"], r["seed"], holdout_setting(r))):
         st = holdout_setting(r)
         lines.append(f"| {r['normal_class']} | {r['seed']} | {r['generator_steps']} | {st.width} | "
-                     f"{st.wgan_lr:g} | {st.z_lr:g} | {st.theta_lr:g} | {st.k} | {st.beta_1:g} | "
+                     f"{st.wgan_lr:g} | {st.other_wgan()} | {st.z_lr:g} | {st.theta_lr:g} | {st.k} | {st.beta_1:g} | "
                      f"{st.n_scored} | "
                      f"{r['roc_auc']:.4f} | {r['roc_auc_starts_only']:.4f} | "
                      f"{r['mean_loss_drop']:.3f} | {_diagnostic(r, 'roc_auc_ink')} | "
