@@ -32,6 +32,7 @@ flags.DEFINE_float("wgan_lr", None, "WGAN-GP Adam step of both nets (default: On
 flags.DEFINE_integer("wgan_batch", None, "WGAN-GP batch (default: OneVsAllRun's)")
 flags.DEFINE_integer("wgan_n_critic", None, "WGAN-GP critic updates per generator update "
                      "(default: OneVsAllRun's)")
+flags.DEFINE_float("wgan_beta_1", None, "WGAN-GP Adam β₁ of both nets (default: OneVsAllRun's)")
 flags.DEFINE_float("adgan_z_lr", None, "ADGAN search's z step (default: OneVsAllRun's)")
 flags.DEFINE_float("adgan_beta_1", None, "ADGAN search's Adam β₁ (default: OneVsAllRun's)")
 
@@ -47,6 +48,7 @@ def main(_):
                                                  wgan_lr=FLAGS.wgan_lr,
                                                  wgan_batch=FLAGS.wgan_batch,
                                                  wgan_n_critic=FLAGS.wgan_n_critic,
+                                                 wgan_beta_1=FLAGS.wgan_beta_1,
                                                  adgan_z_lr=FLAGS.adgan_z_lr,
                                                  adgan_beta_1=FLAGS.adgan_beta_1)
     if not FLAGS.report:

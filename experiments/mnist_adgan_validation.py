@@ -39,6 +39,8 @@ flags.DEFINE_integer("wgan_batch", None, "WGAN-GP batch of the checkpoint to use
                      "(default: OneVsAllRun's)")
 flags.DEFINE_integer("wgan_n_critic", None, "WGAN-GP n_critic of the checkpoint to use "
                      "(default: OneVsAllRun's)")
+flags.DEFINE_float("wgan_beta_1", None, "WGAN-GP Adam β₁ of the checkpoint to use "
+                   "(default: OneVsAllRun's)")
 flags.DEFINE_integer("n", 80, "holdout images scored (half normal)")
 flags.DEFINE_integer("threads", 0, "TensorFlow threads (0 = default)")
 flags.DEFINE_string("workdir", "experiments/work", "checkpoints")
@@ -64,7 +66,8 @@ def main(_):
                                                  wgan_width=FLAGS.wgan_width,
                                                  wgan_lr=FLAGS.wgan_lr,
                                                  wgan_batch=FLAGS.wgan_batch,
-                                                 wgan_n_critic=FLAGS.wgan_n_critic)
+                                                 wgan_n_critic=FLAGS.wgan_n_critic,
+                                                 wgan_beta_1=FLAGS.wgan_beta_1)
     files = train_test_files(load_mnist_files())
     store = ResultStore(FLAGS.out)
     for seed in map(int, FLAGS.seeds):
@@ -74,7 +77,7 @@ def main(_):
             det = restore_trained(
                 one_vs_all.adgan_detector(run, split, FLAGS.workdir), split.x_train,
                 "train the WGAN-GP with experiments/mnist_adgan.py --stage=wgan (with the same "
-                "--wgan_steps, --wgan_width, --wgan_lr, --wgan_batch and --wgan_n_critic)")
+                "--wgan_steps and --wgan_* flags)")
             for z_lr, lr, k, b1 in itertools.product(
                     map(float, FLAGS.z_lrs), map(float, FLAGS.theta_lrs),
                     map(int, FLAGS.search_steps),

@@ -450,10 +450,10 @@ def test_the_wgan_gp_adam_step_has_its_own_checkpoints_score_files_and_variant(t
     assert one_vs_all_report._variant_key(one_vs_all.run_variant(fast)).endswith("/lr=0.0003")
 
 
-def test_wgan_gp_batch_and_n_critic_are_variants_of_their_own(tmp_path):
-    """Batch and n_critic are WGAN-GP settings like the Adam step: own checkpoints, score
-    files, records, report rows and holdout rows; at 64 and 5 (every record before these
-    fields) names and records are unchanged."""
+def test_wgan_gp_batch_n_critic_and_beta_1_are_variants_of_their_own(tmp_path):
+    """Batch, n_critic and the nets' Adam β₁ are WGAN-GP settings like the Adam step: own checkpoints, score
+    files, records, report rows and holdout rows; at 64, 5 and 0.5 (every record before
+    these fields) names and records are unchanged."""
     run = one_vs_all.OneVsAllRun()
     assert (run.wgan_batch, run.wgan_n_critic) == (64, 5)
     assert one_vs_all.wgan_model_name(run) == "wgan_gp_lr0.001"
@@ -464,10 +464,16 @@ def test_wgan_gp_batch_and_n_critic_are_variants_of_their_own(tmp_path):
     assert one_vs_all.wgan_model_name(more) == "wgan_gp_lr0.001_ncritic10"
     assert one_vs_all.adgan_file_stem(more) == f"adgan_wgan{run.wgan_steps}_lr0.001_ncritic10_zlr0.1_beta0.5"
     assert one_vs_all.adgan_variant(big)["wgan_batch"] == 128
+    momentum_free = run.replace_given(wgan_beta_1=0.0)
+    assert one_vs_all.wgan_model_name(momentum_free) == "wgan_gp_lr0.001_wbeta0"
+    assert one_vs_all.adgan_variant(momentum_free)["wgan_beta_1"] == 0.0
+    assert "wgan_beta_1" not in one_vs_all.adgan_variant(run)
     split = type("S", (), {"normal_class": 3, "seed": 1, "x_train": np.zeros((1280, 28, 28))})()
     det = one_vs_all.adgan_detector(more, split, tmp_path)
     assert det.model_config.n_critic == 10 and det.train_config.batch_size == 64
     assert det.train_config.checkpoint_dir.endswith("wgan_gp_lr0.001_ncritic10_class3_seed1")
+    assert one_vs_all.adgan_detector(momentum_free, split, tmp_path).model_config.beta_1 == 0.0
+    assert one_vs_all.adgan_detector(run, split, tmp_path).model_config.beta_1 == 0.5
     det = one_vs_all.adgan_detector(big, split, tmp_path)
     assert det.train_config.batch_size == 128 and det.model_config.n_critic == 5
     assert det.train_config.epochs == 200  # 2000 steps of 10 batches of 128 per epoch

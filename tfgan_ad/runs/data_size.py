@@ -91,7 +91,8 @@ def _validation_adgan(records, run, n: int) -> dict:
     want = HoldoutSetting(steps=run.wgan_steps, width=run.wgan_width, z_lr=run.adgan_z_lr,
                           theta_lr=THETA_LR, k=_SEARCH.steps, beta_1=run.adgan_beta_1,
                           wgan_lr=run.wgan_lr, wgan_batch=run.wgan_batch,
-                          wgan_n_critic=run.wgan_n_critic, n_scored=n)
+                          wgan_n_critic=run.wgan_n_critic, wgan_beta_1=run.wgan_beta_1,
+                          n_scored=n)
     return {(r["normal_class"], r["seed"]): r["roc_auc"] for r in records
             if r.get("experiment") == "adgan_holdout" and holdout_setting(r) == want}
 

@@ -73,7 +73,8 @@ class WGANSetting(NamedTuple):
 WGAN_SETTINGS = (WGANSetting("wgan_width", 1, "w", "width"),
                  WGANSetting("wgan_lr", 1e-4, "lr", "Adam step"),
                  WGANSetting("wgan_batch", 64, "batch", "batch"),
-                 WGANSetting("wgan_n_critic", 5, "ncritic", "n_critic"))
+                 WGANSetting("wgan_n_critic", 5, "ncritic", "n_critic"),
+                 WGANSetting("wgan_beta_1", 0.5, "wbeta", "nets' Adam β₁"))
 #: the WGAN-GP's Adam step of every record from before ``OneVsAllRun.wgan_lr`` (the issue's)
 LEGACY_WGAN_LR = 1e-4
 
@@ -118,6 +119,7 @@ class OneVsAllRun:
     wgan_lr: float = 1e-3          # Adam step of both WGAN-GP nets (the issue's 1e-4: records
                                    # without the field); chosen on holdout, see above
     wgan_n_critic: int = 5         # critic updates per generator update
+    wgan_beta_1: float = 0.5       # Adam β₁ of both WGAN-GP nets (β₂ 0.9)
     egbad_steps: int = 250
     egbad_batch: int = 100
     n_test: int = 5000
@@ -160,7 +162,7 @@ def record_wgan_settings(rec: dict) -> tuple:
 
 def _wgan_suffix(run: OneVsAllRun) -> str:
     """``_<tag><value>`` for every WGAN-GP setting not at its legacy value (``_w2``,
-    ``_lr0.001``, ``_batch128``, ``_ncritic10``)."""
+    ``_lr0.001``, ``_batch128``, ``_ncritic10``, ``_wbeta0``)."""
     return "".join(f"_{st.tag}{v:g}" for st, v in zip(WGAN_SETTINGS, wgan_settings(run))
                    if v != st.legacy)
 
@@ -174,7 +176,7 @@ def adgan_detector(run: OneVsAllRun, split: OneVsAllSplit, workdir) -> ADGANDete
     c, seed = split.normal_class, split.seed
     return ADGANDetector(
         model=WGANGPConfig(ema_warmup=True, width=run.wgan_width, learning_rate=run.wgan_lr,
-                           n_critic=run.wgan_n_critic),
+                           n_critic=run.wgan_n_critic, beta_1=run.wgan_beta_1),
         train=_train_config(run, run.wgan_steps, run.wgan_batch, len(split.x_train), seed,
                             job_dir(workdir, c, seed, wgan_model_name(run))),
         search=ADGANSearchConfig(seed=seed, learning_rate=run.adgan_z_lr,

@@ -329,6 +329,7 @@ class HoldoutSetting(NamedTuple):
     wgan_lr: float        # WGAN-GP's Adam step
     wgan_batch: int       # WGAN-GP's batch
     wgan_n_critic: int    # WGAN-GP's critic updates per generator update
+    wgan_beta_1: float    # WGAN-GP's Adam β₁
     n_scored: int         # holdout images scored
 
     def label(self) -> str:
@@ -344,7 +345,7 @@ class HoldoutSetting(NamedTuple):
         return label
 
     def other_wgan(self) -> str:
-        """The WGAN-GP's batch and n_critic when not the legacy ones ("–" if both are)."""
+        """The WGAN-GP's batch, n_critic and Adam β₁ when not the legacy ones ("–" if none)."""
         return ", ".join(f"{st.label} {getattr(self, st.field):g}" for st in WGAN_SETTINGS[2:]
                          if getattr(self, st.field) != st.legacy) or "–"
 
@@ -382,8 +383,8 @@ def validation_markdown(records) -> str:
              "of the ADGAN score with ink among the anomalies (– in records from before "
              "these diagnostics). Generator "
              "steps are rounded to the training length asked for; width is the DCGAN nets' "
-             "channel multiplier; \"other WGAN-GP\" names a batch or n_critic other than 64 "
-             "and 5. The highest mean is not the default by itself: README's "
+             "channel multiplier; \"other WGAN-GP\" names a batch, n_critic or Adam β₁ "
+             "other than 64, 5 and 0.5. The highest mean is not the default by itself: README's "
              "ADGAN section states each choice and its rule.", "",
              "| class | seed | WGAN-GP steps | width | WGAN-GP Adam | other WGAN-GP | z step "
              "| θ step | k | β₁ | holdout images | ROC-AUC | starts only | loss drop | ink only "
