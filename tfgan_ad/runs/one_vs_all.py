@@ -75,8 +75,6 @@ WGAN_SETTINGS = (WGANSetting("wgan_width", 1, "w", "width"),
                  WGANSetting("wgan_batch", 64, "batch", "batch"),
                  WGANSetting("wgan_n_critic", 5, "ncritic", "n_critic"),
                  WGANSetting("wgan_beta_1", 0.5, "wbeta", "nets' Adam β₁"))
-#: the WGAN-GP's Adam step of every record from before ``OneVsAllRun.wgan_lr`` (the issue's)
-LEGACY_WGAN_LR = 1e-4
 
 
 @dataclass(frozen=True)

@@ -339,15 +339,19 @@ class HoldoutSetting(NamedTuple):
             label += f", k {self.k}"
         if self.beta_1 != LEGACY_BETA_1:
             label += f", β₁ {self.beta_1:g}"
-        for st in WGAN_SETTINGS[1:]:
-            if getattr(self, st.field) != st.legacy:
-                label += f", WGAN-GP {st.label} {getattr(self, st.field):g}"
+        label += "".join(f", WGAN-GP {st.label} {v:g}" for st, v in self._changed("wgan_width"))
         return label
 
     def other_wgan(self) -> str:
-        """The WGAN-GP's batch, n_critic and Adam β₁ when not the legacy ones ("–" if none)."""
-        return ", ".join(f"{st.label} {getattr(self, st.field):g}" for st in WGAN_SETTINGS[2:]
-                         if getattr(self, st.field) != st.legacy) or "–"
+        """The WGAN-GP settings without a column of their own (batch, n_critic, the nets'
+        Adam β₁) when not at their legacy values ("–" if none is)."""
+        return ", ".join(f"{st.label} {v:g}"
+                         for st, v in self._changed("wgan_width", "wgan_lr")) or "–"
+
+    def _changed(self, *skip: str) -> list:
+        """(setting, value) of the :data:`WGAN_SETTINGS` not at their legacy value, but ``skip``."""
+        return [(st, getattr(self, st.field)) for st in WGAN_SETTINGS
+                if st.field not in skip and getattr(self, st.field) != st.legacy]
 
 
 def holdout_setting(rec: dict) -> HoldoutSetting:
