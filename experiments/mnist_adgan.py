@@ -44,13 +44,9 @@ def main(_):
     from tfgan_ad.runs.results import ResultStore
 
     run = one_vs_all.OneVsAllRun().replace_given(wgan_steps=FLAGS.wgan_steps,
-                                                 wgan_width=FLAGS.wgan_width,
-                                                 wgan_lr=FLAGS.wgan_lr,
-                                                 wgan_batch=FLAGS.wgan_batch,
-                                                 wgan_n_critic=FLAGS.wgan_n_critic,
-                                                 wgan_beta_1=FLAGS.wgan_beta_1,
                                                  adgan_z_lr=FLAGS.adgan_z_lr,
-                                                 adgan_beta_1=FLAGS.adgan_beta_1)
+                                                 adgan_beta_1=FLAGS.adgan_beta_1,
+                                                 **one_vs_all.wgan_settings_of(FLAGS))
     if not FLAGS.report:
         files = train_test_files(load_mnist_files())
         store = ResultStore(FLAGS.out)

@@ -63,11 +63,7 @@ def main(_):
         print(md)
         return
     run = one_vs_all.OneVsAllRun().replace_given(wgan_steps=FLAGS.wgan_steps,
-                                                 wgan_width=FLAGS.wgan_width,
-                                                 wgan_lr=FLAGS.wgan_lr,
-                                                 wgan_batch=FLAGS.wgan_batch,
-                                                 wgan_n_critic=FLAGS.wgan_n_critic,
-                                                 wgan_beta_1=FLAGS.wgan_beta_1)
+                                                 **one_vs_all.wgan_settings_of(FLAGS))
     files = train_test_files(load_mnist_files())
     store = ResultStore(FLAGS.out)
     for seed in map(int, FLAGS.seeds):
@@ -87,7 +83,7 @@ def main(_):
                     beta_1=b1)
                 rec = {"experiment": "adgan_holdout", "normal_class": c, "seed": seed,
                        "theta_learning_rate": lr, "z_learning_rate": z_lr, "n_scored": len(idx),
-                       **{st.field: getattr(run, st.field) for st in one_vs_all.WGAN_SETTINGS},
+                       **one_vs_all.wgan_settings_of(run),
                        **one_vs_all.holdout_search(det, split, idx),
                        "machine": machine(), "date": now()}
                 store.add([rec])

@@ -153,7 +153,13 @@ def _train_config(run: OneVsAllRun, steps: int, batch: int, n_train: int, seed: 
 
 def wgan_settings(run: OneVsAllRun) -> tuple:
     """``run``'s values of :data:`WGAN_SETTINGS`."""
-    return tuple(getattr(run, st.field) for st in WGAN_SETTINGS)
+    return tuple(wgan_settings_of(run).values())
+
+
+def wgan_settings_of(values) -> dict:
+    """{field: value} of :data:`WGAN_SETTINGS` read off ``values`` (a run, or parsed flags named
+    like the fields; ``None`` = not given, see :meth:`OneVsAllRun.replace_given`)."""
+    return {st.field: getattr(values, st.field) for st in WGAN_SETTINGS}
 
 
 def record_wgan_settings(rec: dict) -> tuple:
