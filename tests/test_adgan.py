@@ -225,6 +225,15 @@ def test_wgan_gp_config_round_trip_and_validation():
     for lr in (0.0, -1e-4, float("nan")):  # e.g. a bad --wgan_lr: no silent no-op training
         with pytest.raises(ValueError, match="learning_rate must be > 0"):
             WGANGPConfig(learning_rate=lr)
+    for beta in (-0.1, 1.0, float("nan")):  # e.g. a bad --wgan_beta_1
+        with pytest.raises(ValueError, match=r"beta_1 must be in \[0, 1\)"):
+            WGANGPConfig(beta_1=beta)
+    assert WGANGPConfig(beta_1=0.0).beta_1 == 0.0  # Gulrajani et al.'s value is allowed
+    with pytest.raises(ValueError, match=r"beta_2 must be in \[0, 1\)"):
+        WGANGPConfig(beta_2=1.0)
+    for batch in (0, -64):  # e.g. a bad --wgan_batch
+        with pytest.raises(ValueError, match="batch_size must be >= 1"):
+            TrainConfig(epochs=1, batch_size=batch)
 
 
 # --- the ADGAN search -------------------------------------------------------------------

@@ -50,6 +50,9 @@ class ModelConfig:
             raise ValueError(f"unknown precision {self.precision!r}; known: {PRECISIONS}")
         if not self.learning_rate > 0:  # also refuses NaN
             raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
+        for name in ("beta_1", "beta_2"):  # Adam's decay rates; also refuses NaN
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
 
     @contextlib.contextmanager
     def precision_scope(self):

@@ -98,6 +98,10 @@ class TrainConfig:
     progress: bool = True
     jit_compile: bool = False
 
+    def __post_init__(self):
+        if self.batch_size < 1:  # e.g. a bad --wgan_batch: no empty or negative batches
+            raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
+
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
