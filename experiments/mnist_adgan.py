@@ -17,6 +17,7 @@ scored every job the other methods have.
 from absl import app, flags
 
 from tfgan_ad.runs import set_threads
+from tfgan_ad.runs.wgan_settings import define_wgan_flags
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("classes", [str(c) for c in range(10)], "normal classes to run")
@@ -27,12 +28,7 @@ flags.DEFINE_string("workdir", "experiments/work", "checkpoints and score files"
 flags.DEFINE_string("out", "experiments/results/mnist_adgan.json", "results file")
 flags.DEFINE_bool("report", False, "only write the Markdown table and the ROC plot")
 flags.DEFINE_integer("wgan_steps", None, "WGAN-GP generator steps (default: OneVsAllRun's)")
-flags.DEFINE_integer("wgan_width", None, "WGAN-GP channel multiplier (default: OneVsAllRun's)")
-flags.DEFINE_float("wgan_lr", None, "WGAN-GP Adam step of both nets (default: OneVsAllRun's)")
-flags.DEFINE_integer("wgan_batch", None, "WGAN-GP batch (default: OneVsAllRun's)")
-flags.DEFINE_integer("wgan_n_critic", None, "WGAN-GP critic updates per generator update "
-                     "(default: OneVsAllRun's)")
-flags.DEFINE_float("wgan_beta_1", None, "WGAN-GP Adam β₁ of both nets (default: OneVsAllRun's)")
+define_wgan_flags(flags)
 flags.DEFINE_float("adgan_z_lr", None, "ADGAN search's z step (default: OneVsAllRun's)")
 flags.DEFINE_float("adgan_beta_1", None, "ADGAN search's Adam β₁ (default: OneVsAllRun's)")
 

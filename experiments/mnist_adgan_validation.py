@@ -20,6 +20,7 @@ import itertools
 from absl import app, flags
 
 from tfgan_ad.runs import restore_trained, set_threads
+from tfgan_ad.runs.wgan_settings import define_wgan_flags
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("classes", ["0"], "normal classes")
@@ -31,16 +32,7 @@ flags.DEFINE_list("beta_1s", None, "Adam β₁ of the search to score (each with
                   "default: OneVsAllRun's)")
 flags.DEFINE_integer("wgan_steps", None, "generator steps of the WGAN-GP checkpoint to use "
                      "(default: OneVsAllRun's); it must be trained already")
-flags.DEFINE_integer("wgan_width", None, "channel multiplier of the WGAN-GP to use "
-                     "(default: OneVsAllRun's)")
-flags.DEFINE_float("wgan_lr", None, "WGAN-GP Adam step of the checkpoint to use "
-                   "(default: OneVsAllRun's)")
-flags.DEFINE_integer("wgan_batch", None, "WGAN-GP batch of the checkpoint to use "
-                     "(default: OneVsAllRun's)")
-flags.DEFINE_integer("wgan_n_critic", None, "WGAN-GP n_critic of the checkpoint to use "
-                     "(default: OneVsAllRun's)")
-flags.DEFINE_float("wgan_beta_1", None, "WGAN-GP Adam β₁ of the checkpoint to use "
-                   "(default: OneVsAllRun's)")
+define_wgan_flags(flags, of=" of the checkpoint to use")
 flags.DEFINE_integer("n", 80, "holdout images scored (half normal)")
 flags.DEFINE_integer("threads", 0, "TensorFlow threads (0 = default)")
 flags.DEFINE_string("workdir", "experiments/work", "checkpoints")

@@ -36,6 +36,7 @@ from tfgan_ad import metrics, zoo
 from tfgan_ad.data.mnist import egbad_split, load_mnist, to_pixels
 from tfgan_ad.runs import mnist, require_checkpoint
 from tfgan_ad.runs.results import machine, now
+from tfgan_ad.runs.wgan_settings import define_wgan_flags, wgan_settings_of
 
 FLAGS = flags.FLAGS
 flags.DEFINE_enum("family", "bigan", ["bigan", "adgan"], "which models to publish")
@@ -47,12 +48,9 @@ flags.DEFINE_string("workdir", "experiments/work", "experiment checkpoints")
 flags.DEFINE_integer("wgan_steps", None, "ADGAN: WGAN-GP steps of the experiment variant "
                      "(default: OneVsAllRun's)")
 flags.DEFINE_float("adgan_z_lr", None, "ADGAN: search z step of the variant (default: OneVsAllRun's)")
-flags.DEFINE_integer("wgan_width", None, "ADGAN: WGAN-GP channel multiplier of the variant "
-                     "(default: OneVsAllRun's)")
 flags.DEFINE_float("adgan_beta_1", None, "ADGAN: search Adam β₁ of the variant "
                    "(default: OneVsAllRun's)")
-flags.DEFINE_float("wgan_lr", None, "ADGAN: WGAN-GP Adam step of the variant "
-                   "(default: OneVsAllRun's)")
+define_wgan_flags(flags, of=" of the ADGAN variant")
 
 #: the signatures of every MNIST zoo model, for its card
 IMAGE_IO = {"inputs": {"serving_default": "pixels: uint8 [N, 28, 28], 0-255",
@@ -67,9 +65,8 @@ def publish_adgan(c: int):
     name = f"adgan_mnist_{c}"
     run = one_vs_all.OneVsAllRun().replace_given(wgan_steps=FLAGS.wgan_steps,
                                                  adgan_z_lr=FLAGS.adgan_z_lr,
-                                                 wgan_width=FLAGS.wgan_width,
                                                  adgan_beta_1=FLAGS.adgan_beta_1,
-                                                 wgan_lr=FLAGS.wgan_lr)
+                                                 **wgan_settings_of(FLAGS))
     files = train_test_files(load_mnist_files())
     split = one_vs_all_split(*files, c, FLAGS.seed, n_test=run.n_test)
     det = one_vs_all.adgan_detector(run, split, FLAGS.workdir)

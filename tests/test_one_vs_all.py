@@ -312,6 +312,28 @@ def test_replace_given_overrides_only_the_settings_given():
     assert run.wgan_steps == 7 and run.adgan_z_lr == one_vs_all.OneVsAllRun().adgan_z_lr
 
 
+def test_wgan_flags_come_from_the_settings_table_and_build_the_run():
+    from absl import flags
+
+    from tfgan_ad.runs.wgan_settings import WGAN_SETTINGS, define_wgan_flags, wgan_settings_of
+    fv = flags.FlagValues()
+    define_wgan_flags(flags, of=" of the checkpoint", exclude=("wgan_width",), flag_values=fv)
+    assert set(fv) == {st.field for st in WGAN_SETTINGS} - {"wgan_width"}
+    assert "of the checkpoint" in fv["wgan_lr"].help
+    fv(["prog", "--wgan_lr=3e-4", "--wgan_n_critic=10"])
+    assert fv.wgan_lr == 3e-4 and fv.wgan_n_critic == 10 and fv.wgan_batch is None
+    with pytest.raises(flags.IllegalFlagValueError):  # an int setting refuses a float
+        fv["wgan_batch"].parse("1.5")
+    fv = flags.FlagValues()
+    define_wgan_flags(flags, flag_values=fv)
+    fv(["prog", "--wgan_lr=3e-4", "--wgan_n_critic=10"])
+    run = one_vs_all.OneVsAllRun().replace_given(**wgan_settings_of(fv))
+    assert (run.wgan_lr, run.wgan_n_critic) == (3e-4, 10)
+    assert run.wgan_batch == one_vs_all.OneVsAllRun().wgan_batch  # not given: the run's value
+    with pytest.raises(ValueError, match="wgan_depth"):
+        define_wgan_flags(flags, exclude=("wgan_depth",), flag_values=flags.FlagValues())
+
+
 def test_require_checkpoint_names_the_missing_directory_and_the_fix(files, tmp_path):
     split = one_vs_all_split(*files, 3, 0, n_test=100)
     det = one_vs_all.adgan_detector(one_vs_all.OneVsAllRun(), split, tmp_path)

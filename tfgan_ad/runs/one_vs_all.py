@@ -44,6 +44,8 @@ from tfgan_ad import baselines, metrics
 from tfgan_ad.data.mnist import OneVsAllSplit, one_vs_all_split
 from tfgan_ad.detector import ADGANDetector, AnoGANDetector, BiGANDetector
 from tfgan_ad.runs.results import ResultStore, machine, now
+from tfgan_ad.runs.wgan_settings import (  # noqa: F401 (re-exported)
+    WGAN_SETTINGS, WGANSetting, wgan_settings_of)
 from tfgan_ad.scoring.adgan import ADGANSearchConfig
 from tfgan_ad.scoring.anogan import AnoGANSearchConfig
 from tfgan_ad.scoring.egbad import ScoreConfig, combine
@@ -56,25 +58,6 @@ from tfgan_ad.training.wgan_gp import WGANGP, WGANGPConfig
 FPR_GRID = np.linspace(0.0, 1.0, 101)
 BASELINES = {"kde": baselines.KDEDetector, "ocsvm": baselines.OCSVMDetector,
              "isolation_forest": baselines.IsolationForestDetector, "gmm": baselines.GMMDetector}
-
-
-class WGANSetting(NamedTuple):
-    """A WGAN-GP training setting that tells ADGAN's variants apart."""
-
-    field: str       # the :class:`OneVsAllRun` field (and the records' key)
-    legacy: object   # its value in every record from before the field existed
-    tag: str         # names any other value in checkpoint dirs and score files
-    label: str       # names it in the reports
-
-
-#: The WGAN-GP settings (besides its length) that tell ADGAN's variants apart, in the order of
-#: their tags in names. A setting at its legacy value is left out of names and records, so the
-#: checkpoints, score files and records written before its field existed keep matching.
-WGAN_SETTINGS = (WGANSetting("wgan_width", 1, "w", "width"),
-                 WGANSetting("wgan_lr", 1e-4, "lr", "Adam step"),
-                 WGANSetting("wgan_batch", 64, "batch", "batch"),
-                 WGANSetting("wgan_n_critic", 5, "ncritic", "n_critic"),
-                 WGANSetting("wgan_beta_1", 0.5, "wbeta", "nets' Adam β₁"))
 
 
 @dataclass(frozen=True)
@@ -154,12 +137,6 @@ def _train_config(run: OneVsAllRun, steps: int, batch: int, n_train: int, seed: 
 def wgan_settings(run: OneVsAllRun) -> tuple:
     """``run``'s values of :data:`WGAN_SETTINGS`."""
     return tuple(wgan_settings_of(run).values())
-
-
-def wgan_settings_of(values) -> dict:
-    """{field: value} of :data:`WGAN_SETTINGS` read off ``values`` (a run, or parsed flags named
-    like the fields; ``None`` = not given, see :meth:`OneVsAllRun.replace_given`)."""
-    return {st.field: getattr(values, st.field) for st in WGAN_SETTINGS}
 
 
 def record_wgan_settings(rec: dict) -> tuple:
