@@ -359,3 +359,9 @@ def test_adgan_detector_exports_the_search(adgan_detector, tmp_path):
                                rtol=1e-5)
     # only the generator is exported: the critic plays no part in the score
     assert not any("critic" in v.name for v in loaded.backing_variables)
+    # the search loop is stored once, although three signatures run it
+    from tensorflow.core.protobuf import saved_model_pb2
+    sm = saved_model_pb2.SavedModel.FromString((path / "saved_model.pb").read_bytes())
+    bodies = [f for f in sm.meta_graphs[0].graph_def.library.function
+              if "while_body" in f.signature.name]
+    assert len(bodies) == 1, [f.signature.name for f in bodies]

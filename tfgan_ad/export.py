@@ -122,17 +122,21 @@ class ExportedDetector(tf.Module):
         return {"score": score,
                 "is_anomaly": tf.cast(score >= self.threshold, tf.int32)}
 
+    # The other signatures call ``score_features`` (and ``serve`` calls ``score_records``) as
+    # tf.functions rather than inlining their Python: the score graph, which for ADGAN and
+    # AnoGAN holds the whole search loop, is then stored once instead of once per signature.
+
     def _from_pixels(self, pixels):
         """0-255 grey levels → [-1, 1] with a channel axis, as for training."""
-        return self._from_features(scale_pixels(tf.cast(pixels, tf.float32))[..., None])
+        return self.score_features(scale_pixels(tf.cast(pixels, tf.float32))[..., None])
 
     def _from_records(self, continuous, categorical):
         features = self.preprocessor({"continuous": continuous, "categorical": categorical})
-        return self._from_features(features)
+        return self.score_features(features)
 
     def _from_lines(self, records):
         inputs = split_csv_lines(records)
-        return self._from_records(inputs["continuous"], inputs["categorical"])
+        return self.score_records(inputs["continuous"], inputs["categorical"])
 
 
 def export_saved_model(detector, base_dir: str | Path, version: int, metadata: dict) -> Path:
