@@ -519,6 +519,19 @@ def test_wgan_gp_batch_n_critic_and_beta_1_are_variants_of_their_own(tmp_path):
     assert "**Highest: 2000 steps, width 1, z 0.1, θ 1e-05, WGAN-GP batch 128.**" in md
 
 
+def test_a_smaller_latent_is_a_variant_of_its_own(tmp_path):
+    run = one_vs_all.OneVsAllRun()
+    assert run.wgan_latent_dim == 256 and "wgan_latent_dim" not in one_vs_all.adgan_variant(run)
+    small = run.replace_given(wgan_latent_dim=64)
+    assert one_vs_all.wgan_model_name(small) == "wgan_gp_lr0.001_z64"
+    assert one_vs_all.adgan_variant(small)["wgan_latent_dim"] == 64
+    assert one_vs_all.run_variant(small) != one_vs_all.run_variant(run)
+    split = type("S", (), {"normal_class": 3, "seed": 1, "x_train": np.zeros((640, 28, 28))})()
+    assert one_vs_all.adgan_detector(small, split, tmp_path).model_config.latent_dim == 64
+    assert one_vs_all.adgan_detector(run, split, tmp_path).model_config.latent_dim == 256
+    assert "latent size 64" in one_vs_all_report._variant_label(one_vs_all.run_variant(small))
+
+
 def test_report_is_not_written_for_a_run_whose_adgan_variant_has_no_records(tmp_path, capsys):
     """A run of a new variant (e.g. only its WGAN-GPs trained) leaves the existing report as
     it is instead of writing one whose ADGAN row is empty."""

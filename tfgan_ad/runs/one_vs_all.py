@@ -107,6 +107,7 @@ class OneVsAllRun:
                                    # without the field); chosen on holdout, see above
     wgan_n_critic: int = 5         # critic updates per generator update
     wgan_beta_1: float = 0.5       # Adam β₁ of both WGAN-GP nets (β₂ 0.9)
+    wgan_latent_dim: int = 256     # width of z (ADGAN §4.2, following Metz et al.)
     egbad_steps: int = 250
     egbad_batch: int = 100
     n_test: int = 5000
@@ -149,7 +150,7 @@ def record_wgan_settings(rec: dict) -> tuple:
 
 def _wgan_suffix(run: OneVsAllRun) -> str:
     """``_<tag><value>`` for every WGAN-GP setting not at its legacy value (``_w2``,
-    ``_lr0.001``, ``_batch128``, ``_ncritic10``, ``_wbeta0``)."""
+    ``_lr0.001``, ``_batch128``, ``_ncritic10``, ``_wbeta0``, ``_z64``)."""
     return "".join(f"_{st.tag}{v:g}" for st, v in zip(WGAN_SETTINGS, wgan_settings(run))
                    if v != st.legacy)
 
@@ -163,7 +164,8 @@ def adgan_detector(run: OneVsAllRun, split: OneVsAllSplit, workdir) -> ADGANDete
     c, seed = split.normal_class, split.seed
     return ADGANDetector(
         model=WGANGPConfig(ema_warmup=True, width=run.wgan_width, learning_rate=run.wgan_lr,
-                           n_critic=run.wgan_n_critic, beta_1=run.wgan_beta_1),
+                           n_critic=run.wgan_n_critic, beta_1=run.wgan_beta_1,
+                           latent_dim=run.wgan_latent_dim),
         train=_train_config(run, run.wgan_steps, run.wgan_batch, len(split.x_train), seed,
                             job_dir(workdir, c, seed, wgan_model_name(run))),
         search=ADGANSearchConfig(seed=seed, learning_rate=run.adgan_z_lr,

@@ -30,6 +30,8 @@ WGAN_SETTINGS = (
     WGANSetting("wgan_n_critic", 5, "ncritic", "n_critic", int,
                 "critic updates per generator update"),
     WGANSetting("wgan_beta_1", 0.5, "wbeta", "nets' Adam β₁", float, "Adam β₁ of both nets"),
+    WGANSetting("wgan_latent_dim", 256, "z", "latent size", int,
+                "latent size (the paper's 256)"),
 )
 
 
