@@ -22,10 +22,14 @@ published (the first class, chosen before any result was seen).
 (version 1 of ``adgan_mnist_0`` is the experiment's first ADGAN variant, 1000
 WGAN-GP steps at Adam step 1e-4, z step 0.025 and Keras's Adam β₁ 0.9; without the
 flags the script publishes the :class:`~tfgan_ad.runs.one_vs_all.OneVsAllRun`
-defaults.)
+defaults, as version 2 does:
+
+    python experiments/zoo_mnist.py --family=adgan --digits=0 --version=2
+)
 """
 
 import json
+import os
 import time
 from dataclasses import asdict
 
@@ -106,6 +110,7 @@ def publish_adgan(c: int):
     zoo.publish(det, name, FLAGS.version, card)
     model = zoo.load(name)
     pixels = to_pixels(split.x_test[sample])
+    load_before = os.getloadavg()[0]  # other processes on the CPUs slow the timing down
     t0 = time.perf_counter()
     scores = model.score(pixels)  # the first call includes loading and tracing the graph
     served_s = time.perf_counter() - t0
@@ -116,7 +121,9 @@ def publish_adgan(c: int):
         "date": now(), "scored_test_images": len(y), "seed": FLAGS.seed,
         "served_seconds": served_s, "served_images_per_second": len(y) / served_s,
         "timing_note": "zoo.load(...).score of all scored images in one call, no XLA, "
-                       "on the machine in library_versions, while other jobs shared its CPUs",
+                       "on the machine in library_versions; load_average_before is the "
+                       "1-minute load average just before (other jobs sharing the CPUs)",
+        "load_average_before": load_before,
         "roc_auc": metrics.roc_auc(y, scores), "auprc": metrics.auprc(y, scores),
         "first_scores": [float(v) for v in scores[:8]],
         "stored_threshold": {k: fixed[k] for k in ("precision", "recall", "f1",
