@@ -530,6 +530,12 @@ def test_a_smaller_latent_is_a_variant_of_its_own(tmp_path):
     assert one_vs_all.adgan_detector(small, split, tmp_path).model_config.latent_dim == 64
     assert one_vs_all.adgan_detector(run, split, tmp_path).model_config.latent_dim == 256
     assert "latent size 64" in one_vs_all_report._variant_label(one_vs_all.run_variant(small))
+    # holdout: a latent-64 record is its own setting, named in its row and its ranking
+    recs = [_holdout(c, 2002, 0.1, 0.9) for c in (5, 8)]
+    recs += [{**_holdout(c, 2002, 0.1, 0.8), "wgan_latent_dim": 64} for c in (5, 8)]
+    md = one_vs_all_report.validation_markdown(recs)
+    assert "| 5 | 0 | 2002 | 1 | 0.0001 | latent size 64 | 0.1 |" in md
+    assert "2000 steps, width 1, z 0.1, θ 1e-05, WGAN-GP latent size 64: 0.8000" in md
 
 
 def test_report_is_not_written_for_a_run_whose_adgan_variant_has_no_records(tmp_path, capsys):

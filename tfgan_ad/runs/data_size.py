@@ -88,11 +88,10 @@ def _validation_adgan(records, run, n: int) -> dict:
     """{(class, seed): holdout ROC-AUC} of the validation study's records of ``run``'s ADGAN
     setting (its length, width, WGAN-GP Adam step, z step, θ step :data:`THETA_LR`, the
     search's default k and the run's β₁) on ``n`` images: fraction 1."""
-    want = HoldoutSetting(steps=run.wgan_steps, width=run.wgan_width, z_lr=run.adgan_z_lr,
+    wgan = one_vs_all.wgan_settings_of(run)
+    want = HoldoutSetting(steps=run.wgan_steps, width=wgan.pop("wgan_width"), z_lr=run.adgan_z_lr,
                           theta_lr=THETA_LR, k=_SEARCH.steps, beta_1=run.adgan_beta_1,
-                          wgan_lr=run.wgan_lr, wgan_batch=run.wgan_batch,
-                          wgan_n_critic=run.wgan_n_critic, wgan_beta_1=run.wgan_beta_1,
-                          n_scored=n)
+                          n_scored=n, **wgan)
     return {(r["normal_class"], r["seed"]): r["roc_auc"] for r in records
             if r.get("experiment") == "adgan_holdout" and holdout_setting(r) == want}
 

@@ -316,21 +316,27 @@ def write(store, out, run=None) -> None:
     print("\n".join(md))
 
 
-class HoldoutSetting(NamedTuple):
+#: The fields of :class:`HoldoutSetting`, in its sort order: the WGAN-GP settings come from
+#: :data:`WGAN_SETTINGS` (width under its own name), so a new setting needs no edit here.
+_HOLDOUT_FIELDS = ([("steps", int),        # WGAN-GP generator steps asked for
+                    ("width", int),        # channel multiplier of the DCGAN nets
+                    ("z_lr", float),       # search's z step
+                    ("theta_lr", float),   # search's θ step
+                    ("k", int),            # search steps
+                    ("beta_1", float)]     # search's Adam β₁
+                   + [(st.field, st.kind) for st in WGAN_SETTINGS if st.field != "wgan_width"]
+                   + [("n_scored", int)])  # holdout images scored
+
+
+class HoldoutSetting(NamedTuple("_HoldoutFields", _HOLDOUT_FIELDS)):
     """What tells the holdout study's ADGAN records apart (records written before a WGAN-GP
     setting of :data:`WGAN_SETTINGS` was recorded used its legacy value)."""
 
-    steps: int            # WGAN-GP generator steps asked for
-    width: int            # channel multiplier of the DCGAN nets
-    z_lr: float           # search's z step
-    theta_lr: float       # search's θ step
-    k: int                # search steps
-    beta_1: float         # search's Adam β₁
-    wgan_lr: float        # WGAN-GP's Adam step
-    wgan_batch: int       # WGAN-GP's batch
-    wgan_n_critic: int    # WGAN-GP's critic updates per generator update
-    wgan_beta_1: float    # WGAN-GP's Adam β₁
-    n_scored: int         # holdout images scored
+    __slots__ = ()
+
+    @property
+    def wgan_width(self) -> int:
+        return self.width
 
     def label(self) -> str:
         """The setting without ``n_scored``, for the ranking lines."""
@@ -344,7 +350,7 @@ class HoldoutSetting(NamedTuple):
 
     def other_wgan(self) -> str:
         """The WGAN-GP settings without a column of their own (batch, n_critic, the nets'
-        Adam β₁) when not at their legacy values ("–" if none is)."""
+        Adam β₁, latent size) when not at their legacy values ("–" if none is)."""
         return ", ".join(f"{st.label} {v:g}"
                          for st, v in self._changed("wgan_width", "wgan_lr")) or "–"
 
@@ -387,8 +393,8 @@ def validation_markdown(records) -> str:
              "of the ADGAN score with ink among the anomalies (– in records from before "
              "these diagnostics). Generator "
              "steps are rounded to the training length asked for; width is the DCGAN nets' "
-             "channel multiplier; \"other WGAN-GP\" names a batch, n_critic or Adam β₁ "
-             "other than 64, 5 and 0.5. The highest mean is not the default by itself: README's "
+             "channel multiplier; \"other WGAN-GP\" names a batch, n_critic, Adam β₁ or latent "
+             "size other than 64, 5, 0.5 and 256. The highest mean is not the default by itself: README's "
              "ADGAN section states each choice and its rule.", "",
              "| class | seed | WGAN-GP steps | width | WGAN-GP Adam | other WGAN-GP | z step "
              "| θ step | k | β₁ | holdout images | ROC-AUC | starts only | loss drop | ink only "
