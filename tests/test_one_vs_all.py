@@ -538,6 +538,20 @@ def test_a_smaller_latent_is_a_variant_of_its_own(tmp_path):
     assert "2000 steps, width 1, z 0.1, θ 1e-05, WGAN-GP latent size 64: 0.8000" in md
 
 
+def test_a_gradient_penalty_weight_is_a_variant_of_its_own(tmp_path):
+    run = one_vs_all.OneVsAllRun()
+    assert run.wgan_gp_weight == 10.0 and "wgan_gp_weight" not in one_vs_all.adgan_variant(run)
+    weak = run.replace_given(wgan_gp_weight=1.0)
+    assert one_vs_all.wgan_model_name(weak) == "wgan_gp_lr0.001_gp1"
+    split = type("S", (), {"normal_class": 3, "seed": 1, "x_train": np.zeros((640, 28, 28))})()
+    assert one_vs_all.adgan_detector(weak, split, tmp_path).model_config.gp_weight == 1.0
+    assert one_vs_all.adgan_detector(run, split, tmp_path).model_config.gp_weight == 10.0
+    recs = [_holdout(c, 2002, 0.1, 0.9) for c in (5, 8)]
+    recs += [{**_holdout(c, 2002, 0.1, 0.8), "wgan_gp_weight": 1.0} for c in (5, 8)]
+    md = one_vs_all_report.validation_markdown(recs)
+    assert "| 5 | 0 | 2002 | 1 | 0.0001 | gradient-penalty λ 1 | 0.1 |" in md
+
+
 def test_report_is_not_written_for_a_run_whose_adgan_variant_has_no_records(tmp_path, capsys):
     """A run of a new variant (e.g. only its WGAN-GPs trained) leaves the existing report as
     it is instead of writing one whose ADGAN row is empty."""

@@ -110,6 +110,7 @@ class OneVsAllRun:
     wgan_n_critic: int = 5         # critic updates per generator update
     wgan_beta_1: float = 0.5       # Adam β₁ of both WGAN-GP nets (β₂ 0.9)
     wgan_latent_dim: int = 256     # width of z (ADGAN §4.2, following Metz et al.)
+    wgan_gp_weight: float = 10.0   # gradient-penalty weight λ (the issue's)
     egbad_steps: int = 250
     egbad_batch: int = 100
     n_test: int = 5000
@@ -152,7 +153,7 @@ def record_wgan_settings(rec: dict) -> tuple:
 
 def _wgan_suffix(run: OneVsAllRun) -> str:
     """``_<tag><value>`` for every WGAN-GP setting not at its legacy value (``_w2``,
-    ``_lr0.001``, ``_batch128``, ``_ncritic10``, ``_wbeta0``, ``_z64``)."""
+    ``_lr0.001``, ``_batch128``, ``_ncritic10``, ``_wbeta0``, ``_z64``, ``_gp1``)."""
     return "".join(f"_{st.tag}{v:g}" for st, v in zip(WGAN_SETTINGS, wgan_settings(run))
                    if v != st.legacy)
 
@@ -167,7 +168,7 @@ def adgan_detector(run: OneVsAllRun, split: OneVsAllSplit, workdir) -> ADGANDete
     return ADGANDetector(
         model=WGANGPConfig(ema_warmup=True, width=run.wgan_width, learning_rate=run.wgan_lr,
                            n_critic=run.wgan_n_critic, beta_1=run.wgan_beta_1,
-                           latent_dim=run.wgan_latent_dim),
+                           latent_dim=run.wgan_latent_dim, gp_weight=run.wgan_gp_weight),
         train=_train_config(run, run.wgan_steps, run.wgan_batch, len(split.x_train), seed,
                             job_dir(workdir, c, seed, wgan_model_name(run))),
         search=ADGANSearchConfig(seed=seed, learning_rate=run.adgan_z_lr,

@@ -371,6 +371,13 @@ def holdout_setting(rec: dict) -> HoldoutSetting:
         beta_1=record_beta_1(rec), n_scored=rec["n_scored"], **wgan)
 
 
+def _other_wgan_defaults() -> str:
+    """"batch 64, n_critic 5, …": the legacy values of the settings in the "other WGAN-GP"
+    column of the holdout table."""
+    return ", ".join(f"{st.label} {st.legacy:g}" for st in WGAN_SETTINGS
+                     if st.field not in ("wgan_width", "wgan_lr"))
+
+
 def _diagnostic(rec: dict, key: str) -> str:
     v = rec.get(key)
     return "–" if v is None else f"{v:.2f}"
@@ -393,9 +400,9 @@ def validation_markdown(records) -> str:
              "of the ADGAN score with ink among the anomalies (– in records from before "
              "these diagnostics). Generator "
              "steps are rounded to the training length asked for; width is the DCGAN nets' "
-             "channel multiplier; \"other WGAN-GP\" names a batch, n_critic, Adam β₁ or latent "
-             "size other than 64, 5, 0.5 and 256. The highest mean is not the default by itself: README's "
-             "ADGAN section states each choice and its rule.", "",
+             "channel multiplier; \"other WGAN-GP\" names any other WGAN-GP setting not at "
+             f"its usual value ({_other_wgan_defaults()}). The highest mean is not the "
+             "default by itself: README's ADGAN section states each choice and its rule.", "",
              "| class | seed | WGAN-GP steps | width | WGAN-GP Adam | other WGAN-GP | z step "
              "| θ step | k | β₁ | holdout images | ROC-AUC | starts only | loss drop | ink only "
              "| ρ(score, ink) | seconds |",

@@ -32,6 +32,8 @@ WGAN_SETTINGS = (
     WGANSetting("wgan_beta_1", 0.5, "wbeta", "nets' Adam β₁", float, "Adam β₁ of both nets"),
     WGANSetting("wgan_latent_dim", 256, "z", "latent size", int,
                 "latent size (the paper's 256)"),
+    WGANSetting("wgan_gp_weight", 10.0, "gp", "gradient-penalty λ", float,
+                "gradient-penalty weight λ (the issue's 10)"),
 )
 
 
