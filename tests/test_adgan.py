@@ -231,7 +231,7 @@ def test_wgan_gp_config_round_trip_and_validation():
     assert WGANGPConfig(beta_1=0.0).beta_1 == 0.0  # Gulrajani et al.'s value is allowed
     with pytest.raises(ValueError, match=r"beta_2 must be in \[0, 1\)"):
         WGANGPConfig(beta_2=1.0)
-    for dim in (0, -8, 64.5):  # e.g. a bad --wgan_latent_dim
+    for dim in (0, -8, 64.5, True):  # e.g. a bad --wgan_latent_dim
         with pytest.raises(ValueError, match="latent_dim must be an integer >= 1"):
             WGANGPConfig(latent_dim=dim)
     assert WGANGPConfig(latent_dim=64).latent_dim == 64

@@ -317,9 +317,11 @@ def test_wgan_flags_come_from_the_settings_table_and_build_the_run():
 
     from tfgan_ad.runs.wgan_settings import WGAN_SETTINGS, define_wgan_flags, wgan_settings_of
     fv = flags.FlagValues()
-    define_wgan_flags(flags, of=" of the checkpoint", exclude=("wgan_width",), flag_values=fv)
-    assert set(fv) == {st.field for st in WGAN_SETTINGS} - {"wgan_width"}
+    define_wgan_flags(flags, of=" of the checkpoint", flag_values=fv)
+    assert set(fv) == {st.field for st in WGAN_SETTINGS}
     assert "of the checkpoint" in fv["wgan_lr"].help
+    # the flags belong to the module that declared them (here this test), not wgan_settings
+    assert "wgan_lr" in {f.name for f in fv.get_key_flags_for_module(__name__)}
     fv(["prog", "--wgan_lr=3e-4", "--wgan_n_critic=10"])
     assert fv.wgan_lr == 3e-4 and fv.wgan_n_critic == 10 and fv.wgan_batch is None
     with pytest.raises(flags.IllegalFlagValueError):  # an int setting refuses a float
@@ -330,8 +332,6 @@ def test_wgan_flags_come_from_the_settings_table_and_build_the_run():
     run = one_vs_all.OneVsAllRun().replace_given(**wgan_settings_of(fv))
     assert (run.wgan_lr, run.wgan_n_critic) == (3e-4, 10)
     assert run.wgan_batch == one_vs_all.OneVsAllRun().wgan_batch  # not given: the run's value
-    with pytest.raises(ValueError, match="wgan_depth"):
-        define_wgan_flags(flags, exclude=("wgan_depth",), flag_values=flags.FlagValues())
 
 
 def test_require_checkpoint_names_the_missing_directory_and_the_fix(files, tmp_path):
@@ -543,6 +543,8 @@ def test_a_gradient_penalty_weight_is_a_variant_of_its_own(tmp_path):
     assert run.wgan_gp_weight == 10.0 and "wgan_gp_weight" not in one_vs_all.adgan_variant(run)
     weak = run.replace_given(wgan_gp_weight=1.0)
     assert one_vs_all.wgan_model_name(weak) == "wgan_gp_lr0.001_gp1"
+    with pytest.raises(ValueError, match="wgan_gp_weight=1.0000001 has more than 6 significant"):
+        one_vs_all.wgan_model_name(run.replace_given(wgan_gp_weight=1.0000001))  # would be "gp1"
     split = type("S", (), {"normal_class": 3, "seed": 1, "x_train": np.zeros((640, 28, 28))})()
     assert one_vs_all.adgan_detector(weak, split, tmp_path).model_config.gp_weight == 1.0
     assert one_vs_all.adgan_detector(run, split, tmp_path).model_config.gp_weight == 10.0

@@ -154,8 +154,14 @@ def record_wgan_settings(rec: dict) -> tuple:
 def _wgan_suffix(run: OneVsAllRun) -> str:
     """``_<tag><value>`` for every WGAN-GP setting not at its legacy value (``_w2``,
     ``_lr0.001``, ``_batch128``, ``_ncritic10``, ``_wbeta0``, ``_z64``, ``_gp1``)."""
-    return "".join(f"_{st.tag}{v:g}" for st, v in zip(WGAN_SETTINGS, wgan_settings(run))
-                   if v != st.legacy)
+    parts = []
+    for st, v in zip(WGAN_SETTINGS, wgan_settings(run)):
+        if v != st.legacy:
+            if float(f"{v:g}") != v:  # two such values would share checkpoints and score files
+                raise ValueError(f"{st.field}={v!r} has more than 6 significant digits; names "
+                                 "keep 6 (pick a value with fewer)")
+            parts.append(f"_{st.tag}{v:g}")
+    return "".join(parts)
 
 
 def wgan_model_name(run: OneVsAllRun) -> str:

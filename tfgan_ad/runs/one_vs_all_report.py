@@ -316,6 +316,9 @@ def write(store, out, run=None) -> None:
     print("\n".join(md))
 
 
+#: the WGAN-GP settings with a column of their own in the holdout table
+_OWN_COLUMNS = ("wgan_width", "wgan_lr")
+
 #: The fields of :class:`HoldoutSetting`, in its sort order: the WGAN-GP settings come from
 #: :data:`WGAN_SETTINGS` (width under its own name), so a new setting needs no edit here.
 _HOLDOUT_FIELDS = ([("steps", int),        # WGAN-GP generator steps asked for
@@ -352,7 +355,7 @@ class HoldoutSetting(NamedTuple("_HoldoutFields", _HOLDOUT_FIELDS)):
         """The WGAN-GP settings without a column of their own (batch, n_critic, the nets'
         Adam β₁, latent size) when not at their legacy values ("–" if none is)."""
         return ", ".join(f"{st.label} {v:g}"
-                         for st, v in self._changed("wgan_width", "wgan_lr")) or "–"
+                         for st, v in self._changed(*_OWN_COLUMNS)) or "–"
 
     def _changed(self, *skip: str) -> list:
         """(setting, value) of the :data:`WGAN_SETTINGS` not at their legacy value, but ``skip``."""
@@ -375,7 +378,7 @@ def _other_wgan_defaults() -> str:
     """"batch 64, n_critic 5, …": the legacy values of the settings in the "other WGAN-GP"
     column of the holdout table."""
     return ", ".join(f"{st.label} {st.legacy:g}" for st in WGAN_SETTINGS
-                     if st.field not in ("wgan_width", "wgan_lr"))
+                     if st.field not in _OWN_COLUMNS)
 
 
 def _diagnostic(rec: dict, key: str) -> str:

@@ -21,8 +21,9 @@ class WGANSetting(NamedTuple):
 
 
 #: The WGAN-GP settings (besides its length) that tell ADGAN's variants apart, in the order of
-#: their tags in names. A setting at its legacy value is left out of names and records, so the
-#: checkpoints, score files and records written before its field existed keep matching.
+#: their tags in names. A setting at its legacy value is left out of names and ADGAN records, and
+#: readers treat a missing field as its legacy value, so the checkpoints, score files and records
+#: written before its field existed keep matching.
 WGAN_SETTINGS = (
     WGANSetting("wgan_width", 1, "w", "width", int, "channel multiplier of the DCGAN nets"),
     WGANSetting("wgan_lr", 1e-4, "lr", "Adam step", float, "Adam step of both nets"),
@@ -31,26 +32,23 @@ WGAN_SETTINGS = (
                 "critic updates per generator update"),
     WGANSetting("wgan_beta_1", 0.5, "wbeta", "nets' Adam β₁", float, "Adam β₁ of both nets"),
     WGANSetting("wgan_latent_dim", 256, "z", "latent size", int,
-                "latent size (the paper's 256)"),
+                "latent size"),
     WGANSetting("wgan_gp_weight", 10.0, "gp", "gradient-penalty λ", float,
-                "gradient-penalty weight λ (the issue's 10)"),
+                "gradient-penalty weight λ"),
 )
 
 
-def define_wgan_flags(flags, of: str = "", exclude: tuple = (), flag_values=None) -> None:
+def define_wgan_flags(flags, of: str = "", flag_values=None) -> None:
     """Declare an absl flag per :data:`WGAN_SETTINGS` entry (named like its field, default
-    ``None`` = the run's value, see ``OneVsAllRun.replace_given``) but those in ``exclude``;
-    ``of`` ends each help text (e.g. ``" of the checkpoint to use"``). ``flags`` is
-    ``absl.flags``; ``flag_values`` a ``FlagValues`` other than ``flags.FLAGS``."""
-    unknown = set(exclude) - {st.field for st in WGAN_SETTINGS}
-    if unknown:
-        raise ValueError(f"exclude names no WGAN-GP setting: {sorted(unknown)}")
+    ``None`` = the run's value, see ``OneVsAllRun.replace_given``); ``of`` ends each help
+    text (e.g. ``" of the checkpoint to use"``). ``flags`` is ``absl.flags``;
+    ``flag_values`` a ``FlagValues`` other than ``flags.FLAGS``."""
     flags.disclaim_key_flags()  # the flags belong to the calling script (its --helpshort)
     define = {int: flags.DEFINE_integer, float: flags.DEFINE_float}
     for st in WGAN_SETTINGS:
-        if st.field not in exclude:
-            define[st.kind](st.field, None, f"WGAN-GP {st.help}{of} (default: OneVsAllRun's)",
-                            flag_values=flags.FLAGS if flag_values is None else flag_values)
+        define[st.kind](st.field, None, f"WGAN-GP {st.help}{of} (default: OneVsAllRun's, "
+                        f"usually {st.legacy:g})",
+                        flag_values=flags.FLAGS if flag_values is None else flag_values)
 
 
 def wgan_settings_of(values) -> dict:

@@ -51,7 +51,8 @@ class ModelConfig:
             raise ValueError(f"unknown precision {self.precision!r}; known: {PRECISIONS}")
         if not self.learning_rate > 0:  # also refuses NaN
             raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
-        if not (isinstance(self.latent_dim, numbers.Integral) and self.latent_dim >= 1):
+        if (not isinstance(self.latent_dim, numbers.Integral) or isinstance(self.latent_dim, bool)
+                or self.latent_dim < 1):
             raise ValueError(f"latent_dim must be an integer >= 1, got {self.latent_dim!r}")
         for name in ("beta_1", "beta_2"):  # Adam's decay rates; also refuses NaN
             if not 0.0 <= getattr(self, name) < 1.0:
