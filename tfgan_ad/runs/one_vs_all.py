@@ -95,7 +95,8 @@ class OneVsAllRun:
     0, holdout only) under a rule committed before the scores (beat 0.9427 by 0.005): z 0.05
     0.9319, z 0.2 0.9395, θ 3e-6 0.9429, θ 3e-5 0.9422; z 0.1 and θ 1e-5 stay.
     A 64-dimensional latent space (``wgan_latent_dim``) then failed the WGAN-GP pilot (0.8712 vs
-    0.9056): the paper's 256 stays.
+    0.9056): the paper's 256 stays. So did a gradient-penalty weight λ = 1
+    (``wgan_gp_weight``; 0.9017 vs 0.9056): the issue's λ = 10 stays.
     BiGAN and GAN: the EGBAD MNIST settings of :class:`tfgan_ad.runs.mnist.MNISTRun`
     (Table 3/4 nets, batch 100, latent 200, Adam 1e-4, EMA 0.999 with warm-up,
     dropout 0.5) for ``egbad_steps`` updates. Searches: the papers' defaults
