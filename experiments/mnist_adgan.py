@@ -12,6 +12,9 @@ scored every job the other methods have.
     python experiments/mnist_adgan.py --seeds=0 --threads=1 &
     python experiments/mnist_adgan.py --seeds=1 --threads=1 &
     python experiments/mnist_adgan.py --report
+
+``--search_sample=320`` compares the methods on 320 test items per job instead of 160 (its own
+results file, ``mnist_adgan_n320.json``; README says why).
 """
 
 from absl import app, flags
@@ -25,7 +28,11 @@ flags.DEFINE_list("seeds", ["0", "1"], "seeds (split, data order, latent samples
 flags.DEFINE_enum("stage", "all", ["all", "wgan"], "all methods, or only train the WGAN-GPs")
 flags.DEFINE_integer("threads", 0, "TensorFlow threads (0 = default)")
 flags.DEFINE_string("workdir", "experiments/work", "checkpoints and score files")
-flags.DEFINE_string("out", "experiments/results/mnist_adgan.json", "results file")
+flags.DEFINE_string("out", None, "results file (default: experiments/results/mnist_adgan.json; "
+                    "with another --search_sample, mnist_adgan_n<size>.json)")
+flags.DEFINE_integer("search_sample", None, "test items the searches (and every method) are "
+                     "compared on (default: OneVsAllRun's 160; a larger sample holds those 160, "
+                     "and ADGAN's scores of them carry over)")
 flags.DEFINE_bool("report", False, "only write the Markdown table and the ROC plot")
 flags.DEFINE_integer("wgan_steps", None, "WGAN-GP generator steps (default: OneVsAllRun's)")
 define_wgan_flags(flags)
@@ -42,10 +49,13 @@ def main(_):
     run = one_vs_all.OneVsAllRun().replace_given(wgan_steps=FLAGS.wgan_steps,
                                                  adgan_z_lr=FLAGS.adgan_z_lr,
                                                  adgan_beta_1=FLAGS.adgan_beta_1,
+                                                 search_sample=FLAGS.search_sample,
                                                  **one_vs_all.wgan_settings_of(FLAGS))
+    size = "" if run.search_sample == one_vs_all.BASE_SAMPLE else f"_n{run.search_sample}"
+    out = FLAGS.out or f"experiments/results/mnist_adgan{size}.json"
     if not FLAGS.report:
         files = train_test_files(load_mnist_files())
-        store = ResultStore(FLAGS.out)
+        store = ResultStore(out)
         for seed in map(int, FLAGS.seeds):
             for c in map(int, FLAGS.classes):
                 if FLAGS.stage == "wgan":
@@ -54,9 +64,9 @@ def main(_):
                     print(f"class {c} seed {seed}: WGAN-GP trained", flush=True)
                 else:
                     one_vs_all.run_job(c, seed, run, store, FLAGS.workdir, files)
-    store = ResultStore(FLAGS.out)
+    store = ResultStore(out)
     if FLAGS.report:
-        one_vs_all_report.write(store, FLAGS.out, run)
+        one_vs_all_report.write(store, out, run)
     elif FLAGS.stage == "all":  # --stage=wgan adds no records
         missing = one_vs_all_report.missing_jobs(store.records, run)
         if missing:  # the committed report stays until the variant is complete
@@ -64,7 +74,7 @@ def main(_):
                   "rewritten; --report with the same flags writes it with a partial ADGAN row",
                   flush=True)
         else:
-            one_vs_all_report.write(store, FLAGS.out, run)
+            one_vs_all_report.write(store, out, run)
 
 
 if __name__ == "__main__":

@@ -55,6 +55,48 @@ def test_search_sample_is_balanced_and_seeded(files):
     np.testing.assert_array_equal(idx, one_vs_all.search_sample(s, 60))
 
 
+def test_a_larger_search_sample_holds_the_base_sample(files):
+    s = one_vs_all_split(*files, 3, seed=1, n_test=3000)
+    base = one_vs_all.search_sample(s, one_vs_all.BASE_SAMPLE)
+    # the base sample is the one every record before session 15 used
+    rng = np.random.default_rng([1, 3, 13])
+    old = np.sort(np.concatenate([rng.choice(np.flatnonzero(s.y_test == 0), 80, replace=False),
+                                  rng.choice(np.flatnonzero(s.y_test == 1), 80, replace=False)]))
+    np.testing.assert_array_equal(base, old)
+    big = one_vs_all.search_sample(s, 320)
+    assert len(np.unique(big)) == 320 and s.y_test[big].sum() == 160
+    assert np.isin(base, big).all()
+    np.testing.assert_array_equal(big, one_vs_all.search_sample(s, 320))
+    with pytest.raises(ValueError, match="even"):
+        one_vs_all.search_sample(s, 321)
+    with pytest.raises(ValueError, match="needs 1000 normal test items"):
+        one_vs_all.search_sample(s, 2000)
+
+
+def test_adgan_scores_of_the_base_sample_carry_over_to_a_larger_one(files, tmp_path):
+    run = one_vs_all.OneVsAllRun(search_sample=200)
+    s = one_vs_all_split(*files, 3, seed=1, n_test=3000)
+    base, big = one_vs_all.search_sample(s, 160), one_vs_all.search_sample(s, 200)
+    assert one_vs_all.carried_adgan_scores(tmp_path, run, s, big) is None  # no file yet
+    path = one_vs_all.score_file(tmp_path, one_vs_all.adgan_file_stem(run), 3, 1)
+    path.parent.mkdir(parents=True)
+    np.savez(path, sample=base, y=s.y_test, score=base * 1.0, initial=base * 2.0)
+    carried = one_vs_all.carried_adgan_scores(tmp_path, run, s, big)
+    assert carried is not None and one_vs_all.carried_adgan_scores(tmp_path, run, s, base) is None
+    new = np.setdiff1d(big, carried["sample"])
+    assert len(new) == 40
+    res = {"score": -new * 1.0, "initial_losses": np.stack([-new * 1.0, -new * 3.0], 1)}
+    score, initial = one_vs_all.merge_scores(big, new, res, carried)
+    searched = np.isin(big, new)
+    np.testing.assert_array_equal(score, np.where(searched, -big, big))
+    np.testing.assert_array_equal(initial, np.where(searched, -2 * big, 2 * big))
+    # the larger sample's own score files do not overwrite the base sample's
+    assert one_vs_all.score_file(tmp_path, "gmm", 3, 1, 200).name == "gmm_n200_class3_seed1.npz"
+    np.savez(path, sample=base, y=1 - s.y_test, score=base, initial=base)  # another split
+    with pytest.raises(ValueError, match="another test split"):
+        one_vs_all.carried_adgan_scores(tmp_path, run, s, big)
+
+
 def test_kde_bandwidth_follows_the_data_scale():
     rng = np.random.default_rng(0)
     wide = baselines.KDEDetector().fit(rng.normal(0, 8.0, (300, 2)))
@@ -139,8 +181,20 @@ def test_report_means_and_files(tmp_path):
     # each comparison is over the jobs both scored: GMM has class 0 seed 0, KDE seed 0
     assert "ADGAN 0.9000 vs GMM (PCA) 0.9500 (1 job): **ADGAN below**" in md
     assert "ADGAN 0.9000 vs KDE (PCA) 0.8000 (10 jobs): ADGAN ≥" in md
-    assert (tmp_path / "mnist_adgan_roc.png").stat().st_size > 1000
+    assert (tmp_path / "r_roc.png").stat().st_size > 1000  # named after the results file
+    assert "![ROC](r_roc.png)" in md and "from `r.json`" in md
     json.loads((tmp_path / "r.json").read_text())
+
+
+def test_report_refuses_records_on_two_sample_sizes(tmp_path):
+    recs = [_record("adgan", c, 0, 0.9, None) for c in range(10)]
+    recs += [{**_record("gmm", 0, 0, 0.95, 0.96), "n_sample": 320}]
+    store = ResultStore(tmp_path / "r.json")
+    store.add(recs)
+    with pytest.raises(ValueError, match=r"samples of \[160, 320\] items"):
+        one_vs_all_report.write(store, tmp_path / "r.json", one_vs_all.OneVsAllRun(
+            wgan_steps=1000, adgan_z_lr=0.025, adgan_beta_1=0.9, wgan_lr=1e-4))
+    assert not (tmp_path / "r.md").exists()
 
 
 def test_report_rows_adgan_variants_and_compares_the_runs_own(tmp_path):
@@ -300,7 +354,7 @@ def test_a_job_runs_every_method_and_resumes(files, tmp_path):
     assert adgan["wgan_lr"] == run.wgan_lr == 1e-3  # the default, not the legacy 1e-4
     assert one_vs_all.adgan_file_stem(run) == "adgan_wgan1_lr0.001_zlr0.025_beta0.5"
     scores = np.load(tmp_path / "one_vs_all" / "scores"
-                     / "adgan_wgan1_lr0.001_zlr0.025_beta0.5_class7_seed0.npz")
+                     / "adgan_wgan1_lr0.001_zlr0.025_beta0.5_n6_class7_seed0.npz")
     assert scores["score"].shape == (6,) and scores["y"].shape == (200,)
     # a second call finds every method done and adds nothing
     again = one_vs_all.run_job(7, 0, run, ResultStore(tmp_path / "r.json"), tmp_path, files)

@@ -56,6 +56,10 @@ from tfgan_ad.training.wgan_gp import WGANGP, WGANGPConfig
 
 #: FPR grid of the ROC curves stored in the records
 FPR_GRID = np.linspace(0.0, 1.0, 101)
+#: The search sample's size until session 15; every larger sample holds it (:func:`search_sample`).
+BASE_SAMPLE = 160
+#: carried ADGAN scores re-searched by a run that carries them over, as a check
+CARRY_CHECK = 2
 BASELINES = {"kde": baselines.KDEDetector, "ocsvm": baselines.OCSVMDetector,
              "isolation_forest": baselines.IsolationForestDetector, "gmm": baselines.GMMDetector}
 
@@ -115,7 +119,8 @@ class OneVsAllRun:
     egbad_steps: int = 250
     egbad_batch: int = 100
     n_test: int = 5000
-    search_sample: int = 160       # test items both searches score (half normal)
+    search_sample: int = 160       # test items both searches score (half normal; see
+                                   # search_sample(): a larger one holds these 160)
     threshold_sample: int = 4      # training items the searches score for ``threshold_`` (unused here)
     pca_dims: tuple = (20, 40, 60, 80, 100)
     adgan_z_lr: float = 0.1        # Adam step size of the search's z (θ's stays 1e-5)
@@ -272,18 +277,44 @@ def adgan_file_stem(run: OneVsAllRun) -> str:
     return f"adgan_wgan{run.wgan_steps}{_wgan_suffix(run)}_zlr{run.adgan_z_lr:g}{beta}"
 
 
-def score_file(workdir, stem: str, normal_class: int, seed: int) -> Path:
-    """A job's score file: ``stem`` is the method, or :func:`adgan_file_stem` for ADGAN."""
-    return Path(workdir) / "one_vs_all" / "scores" / f"{stem}_class{normal_class}_seed{seed}.npz"
+def score_file(workdir, stem: str, normal_class: int, seed: int,
+               n_sample: int = BASE_SAMPLE) -> Path:
+    """A job's score file: ``stem`` is the method, or :func:`adgan_file_stem` for ADGAN; a
+    search sample of other than :data:`BASE_SAMPLE` items adds ``_n<size>`` to the stem."""
+    size = "" if n_sample == BASE_SAMPLE else f"_n{n_sample}"
+    return (Path(workdir) / "one_vs_all" / "scores"
+            / f"{stem}{size}_class{normal_class}_seed{seed}.npz")
+
+
+def _balanced_draw(rng, y, pool, n: int) -> np.ndarray:
+    """``n`` indices from ``pool``: ``n // 2`` with y == 0, the rest with y == 1."""
+    return np.concatenate([rng.choice(pool[y[pool] == 0], n // 2, replace=False),
+                           rng.choice(pool[y[pool] == 1], n - n // 2, replace=False)])
 
 
 def search_sample(split: OneVsAllSplit, n: int) -> np.ndarray:
-    """Indices of ``n`` test items, half normal and half anomalous, seeded by the job."""
-    rng = np.random.default_rng([split.seed, split.normal_class, 13])
+    """Indices of ``n`` test items, half normal and half anomalous, seeded by the job.
+
+    A sample of more than :data:`BASE_SAMPLE` items is the :data:`BASE_SAMPLE`-item sample plus
+    a balanced, seeded draw from the other test items, so the searches' scores of the smaller
+    sample carry over to it (``n`` must then be even: both parts are half normal)."""
     y = split.y_test
-    pick = [rng.choice(np.flatnonzero(y == 0), n // 2, replace=False),
-            rng.choice(np.flatnonzero(y == 1), n - n // 2, replace=False)]
-    return np.sort(np.concatenate(pick))
+    for label, k in ((0, n // 2), (1, n - n // 2)):
+        if k > np.sum(y == label):
+            raise ValueError(f"a balanced sample of {n} items needs {k} "
+                             f"{('normal', 'anomalous')[label]} test items; the split has "
+                             f"{np.sum(y == label)}")
+    pick = _balanced_draw(np.random.default_rng([split.seed, split.normal_class, 13]), y,
+                          np.arange(len(y)), min(n, BASE_SAMPLE))
+    if n > BASE_SAMPLE:
+        if n % 2:
+            raise ValueError(f"a search sample above {BASE_SAMPLE} items must be even (half "
+                             f"normal), got {n}")
+        rest = np.setdiff1d(np.arange(len(y)), pick)
+        pick = np.concatenate([pick, _balanced_draw(
+            np.random.default_rng([split.seed, split.normal_class, 19]), y, rest,
+            n - BASE_SAMPLE)])
+    return np.sort(pick)
 
 
 def holdout_sample(split: OneVsAllSplit, n: int) -> np.ndarray:
@@ -346,6 +377,39 @@ def _evaluate(split, sample, scores_full=None, scores_sample=None) -> dict:
     return out
 
 
+def carried_adgan_scores(workdir, run: OneVsAllRun, split: OneVsAllSplit, sample) -> dict | None:
+    """The ADGAN scores of ``run``'s variant on the job's :data:`BASE_SAMPLE`-item sample, read
+    from its score file, when ``sample`` is larger (it then holds those items, see
+    :func:`search_sample`): ``sample``, ``score`` and ``initial`` arrays. ``None`` if the
+    sample is not larger or the file does not exist. Each test point's search is independent of
+    the other points searched with it (the seeds' starts are one draw shared by all points), so
+    these are the scores a search of the larger sample would give them."""
+    if len(sample) <= BASE_SAMPLE:
+        return None
+    path = score_file(workdir, adgan_file_stem(run), split.normal_class, split.seed)
+    if not path.exists():
+        return None
+    with np.load(path) as f:
+        out = {k: f[k] for k in ("sample", "score", "initial")}
+        same_split = np.array_equal(f["y"], split.y_test)
+    if not same_split or not np.isin(out["sample"], sample).all():
+        raise ValueError(f"{path} was written for another test split or sample; move it away "
+                         "to search every item of the sample")
+    return out
+
+
+def merge_scores(sample, new, res: dict, carried: dict | None):
+    """(score, initial) over ``sample`` (sorted) from the search ``res`` of the items ``new``
+    and the ``carried`` scores of the others (:func:`carried_adgan_scores`)."""
+    score, initial = np.empty(len(sample)), np.empty(len(sample))
+    at = np.searchsorted(sample, new)
+    score[at], initial[at] = res["score"], res["initial_losses"].mean(1)
+    if carried is not None:
+        at = np.searchsorted(sample, carried["sample"])
+        score[at], initial[at] = carried["score"], carried["initial"]
+    return score, initial
+
+
 def _timed(fn, *args):
     """(fn(*args), seconds)."""
     t0 = time.perf_counter()
@@ -359,16 +423,17 @@ def run_job(normal_class: int, seed: int, run: OneVsAllRun, store: ResultStore, 
 
     ``files``: (train, test) of :func:`tfgan_ad.data.mnist.train_test_files`.
     """
-    key = dict(experiment="one_vs_all", normal_class=normal_class, seed=seed)
     split = one_vs_all_split(*files, normal_class, seed, n_test=run.n_test)
     sample = search_sample(split, run.search_sample)
+    key = dict(experiment="one_vs_all", normal_class=normal_class, seed=seed,
+               n_sample=len(sample))  # a store may hold jobs on samples of two sizes
     base = {**key, "run": asdict(run), "n_train": len(split.x_train),
             "n_holdout": len(split.y_holdout), "n_test": len(split.y_test),
-            "n_sample": len(sample), "anomaly_fraction_test": float(split.y_test.mean()),
+            "anomaly_fraction_test": float(split.y_test.mean()),
             "machine": machine()}
 
     def done(method, scores, record, file_stem=None):
-        path = score_file(workdir, file_stem or method, normal_class, seed)
+        path = score_file(workdir, file_stem or method, normal_class, seed, len(sample))
         path.parent.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(path, sample=sample, y=split.y_test, **scores)
         rec = {**base, "method": method, **record, "date": now()}
@@ -382,13 +447,25 @@ def run_job(normal_class: int, seed: int, run: OneVsAllRun, store: ResultStore, 
     if not has_adgan(store, run, **key):
         det = adgan_detector(run, split, workdir)
         _, fit_s = _timed(det.fit, split.x_train)
-        res, search_s = _timed(det.search, split.x_test[sample])
-        done("adgan", {"score": res["score"], "initial": res["initial_losses"].mean(1)}, {
-            **_evaluate(split, sample, scores_sample=res["score"]),
-            "sample_start_only": {"roc_auc": metrics.roc_auc(split.y_test[sample],
-                                                             res["initial_losses"].mean(1))},
+        carried = carried_adgan_scores(workdir, run, split, sample)
+        new = sample if carried is None else np.setdiff1d(sample, carried["sample"])
+        check = {}
+        if carried is not None:  # re-search a few carried items: they must score the same
+            again = det.search(split.x_test[carried["sample"][:CARRY_CHECK]])["score"]
+            check = {"carried_check_max_relative_diff": float(np.max(
+                np.abs(again - carried["score"][:CARRY_CHECK]) / carried["score"][:CARRY_CHECK]))}
+            if check["carried_check_max_relative_diff"] > 1e-3:
+                raise RuntimeError(f"the carried ADGAN scores of class {normal_class} seed "
+                                   f"{seed} differ from a new search of the same items "
+                                   f"({check}): another generator or search wrote them")
+        res, search_s = _timed(det.search, split.x_test[new])
+        score, initial = merge_scores(sample, new, res, carried)
+        done("adgan", {"score": score, "initial": initial}, {
+            **_evaluate(split, sample, scores_sample=score),
+            "sample_start_only": {"roc_auc": metrics.roc_auc(split.y_test[sample], initial)},
             "fit_seconds": fit_s, "search_seconds": search_s,
-            "search_points_per_second": len(sample) / search_s,
+            "search_points_per_second": len(new) / search_s,
+            "searched_points": len(new), "carried_points": len(sample) - len(new), **check,
             "generator_steps": det.trainer.global_step,
             "final_losses": det.trainer.history[-1] if det.trainer.history else None,
             "model": det.model_config.to_dict(), "search": det.search_config.to_dict(),

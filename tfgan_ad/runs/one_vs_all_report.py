@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from tfgan_ad.runs.one_vs_all import (
+    BASE_SAMPLE,
     FPR_GRID,
     LEGACY_BETA_1,
     WGAN_SETTINGS,
@@ -165,6 +166,12 @@ def _settings(records, primary: tuple) -> str:
                      f"ADGAN's mean ROC-AUC over jobs would be "
                      f"{np.mean([r['sample_start_only']['roc_auc'] for r in adgan]):.4f}, "
                      f"after the search {np.mean([r['sample']['roc_auc'] for r in adgan]):.4f}.")
+        carried = [r.get("carried_points", 0) for r in adgan]
+        if any(carried):
+            lines.append(f"- ADGAN's scores of {min(carried)}-{max(carried)} of each job's "
+                         f"{rec['n_sample']} items carried over from the same generator's "
+                         f"{BASE_SAMPLE}-item run (their search is independent of the other "
+                         "points'); the search speed is over the items searched in this run.")
     return "\n".join(lines)
 
 
@@ -295,9 +302,14 @@ def write(store, out, run=None) -> None:
         print(f"no ADGAN record of the run's variant {_variant_label(primary)} yet: "
               "report not written")
         return
+    sizes = sorted({r["n_sample"] for r in records})
+    if len(sizes) > 1:  # the methods would be compared on different items
+        raise ValueError(f"{out} holds jobs scored on search samples of {sizes} items; a "
+                         "report needs one size (each size has its own results file)")
     out = Path(out)
+    roc = f"{out.stem}_roc.png"
     md = ["# MNIST one-vs-all (ADGAN §4.3)", "",
-          "Written by `experiments/mnist_adgan.py --report` from `mnist_adgan.json`. "
+          f"Written by `experiments/mnist_adgan.py --report` from `{out.name}`. "
           "ROC-AUC, anomaly = any class but the normal one. Cells: mean ± sample std "
           "over seeds (n = seeds). The mean row averages the per-class means; "
           "per-seed means are over the 10 classes of one seed.", "",
@@ -310,9 +322,9 @@ def write(store, out, run=None) -> None:
           _acceptance(records, primary), "",
           f"## ADGAN's other variants against the run's ({_variant_label(primary)})", "",
           _variants_paired(records, primary), "",
-          "![ROC](mnist_adgan_roc.png)", ""]
+          f"![ROC]({roc})", ""]
     out.with_suffix(".md").write_text("\n".join(md))
-    plot_roc(records, out.parent / "mnist_adgan_roc.png", primary)
+    plot_roc(records, out.parent / roc, primary)
     print("\n".join(md))
 
 
