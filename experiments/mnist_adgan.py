@@ -25,7 +25,9 @@ from tfgan_ad.runs.wgan_settings import define_wgan_flags
 FLAGS = flags.FLAGS
 flags.DEFINE_list("classes", [str(c) for c in range(10)], "normal classes to run")
 flags.DEFINE_list("seeds", ["0", "1"], "seeds (split, data order, latent samples, init, search starts)")
-flags.DEFINE_enum("stage", "all", ["all", "wgan"], "all methods, or only train the WGAN-GPs")
+flags.DEFINE_enum("stage", "all", ["all", "wgan", "adgan"],
+                  "all methods, only train the WGAN-GPs, or only score ADGAN (what needs the "
+                  "work dir: the generators and the score files it carries over)")
 flags.DEFINE_integer("threads", 0, "TensorFlow threads (0 = default)")
 flags.DEFINE_string("workdir", "experiments/work", "checkpoints and score files")
 flags.DEFINE_string("out", None, "results file (default: experiments/results/mnist_adgan.json; "
@@ -63,11 +65,12 @@ def main(_):
                     one_vs_all.train_wgan(run, split, FLAGS.workdir)
                     print(f"class {c} seed {seed}: WGAN-GP trained", flush=True)
                 else:
-                    one_vs_all.run_job(c, seed, run, store, FLAGS.workdir, files)
+                    one_vs_all.run_job(c, seed, run, store, FLAGS.workdir, files,
+                                       adgan_only=FLAGS.stage == "adgan")
     store = ResultStore(out)
     if FLAGS.report:
         one_vs_all_report.write(store, out, run)
-    elif FLAGS.stage == "all":  # --stage=wgan adds no records
+    elif FLAGS.stage == "all":  # --stage=wgan adds no records, --stage=adgan only ADGAN's
         missing = one_vs_all_report.missing_jobs(store.records, run)
         if missing:  # the committed report stays until the variant is complete
             print(f"the run's ADGAN variant lacks {len(missing)} jobs ({missing}): report not "

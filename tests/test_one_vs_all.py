@@ -340,6 +340,8 @@ def test_a_job_runs_every_method_and_resumes(files, tmp_path):
     run = one_vs_all.OneVsAllRun(wgan_steps=1, adgan_z_lr=0.025, egbad_steps=1, n_test=200, search_sample=6,
                                  threshold_sample=1, pca_dims=(5, 10), adgan_jit=False)
     store = ResultStore(tmp_path / "r.json")
+    first = one_vs_all.run_job(7, 0, run, store, tmp_path, files, adgan_only=True)
+    assert [r["method"] for r in first] == ["adgan"] and len(store.records) == 1
     recs = one_vs_all.run_job(7, 0, run, store, tmp_path, files)
     methods = sorted(r["method"] for r in recs)
     assert methods == sorted(["adgan", "anogan", "bigan_sigma", "bigan_fm", "kde", "ocsvm",

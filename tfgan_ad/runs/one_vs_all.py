@@ -418,10 +418,12 @@ def _timed(fn, *args):
 
 
 def run_job(normal_class: int, seed: int, run: OneVsAllRun, store: ResultStore, workdir,
-            files: tuple) -> list[dict]:
+            files: tuple, adgan_only: bool = False) -> list[dict]:
     """Train and score every method of job (class, seed) on one split; skip what ``store`` has.
 
-    ``files``: (train, test) of :func:`tfgan_ad.data.mnist.train_test_files`.
+    ``files``: (train, test) of :func:`tfgan_ad.data.mnist.train_test_files`. ``adgan_only``:
+    score ADGAN alone (what needs the work dir's generators and score files; every other method
+    trains from nothing), the others in a later call.
     """
     split = one_vs_all_split(*files, normal_class, seed, n_test=run.n_test)
     sample = search_sample(split, run.search_sample)
@@ -470,6 +472,8 @@ def run_job(normal_class: int, seed: int, run: OneVsAllRun, store: ResultStore, 
             "final_losses": det.trainer.history[-1] if det.trainer.history else None,
             "model": det.model_config.to_dict(), "search": det.search_config.to_dict(),
             **adgan_variant(run)}, file_stem=adgan_file_stem(run))
+    if adgan_only:
+        return [r for r in store.records if all(r.get(k) == v for k, v in key.items())]
 
     if not all(store.has(**key, method=f"bigan_{v}") for v in ("sigma", "fm")):
         det = bigan_detector(run, split, workdir)
