@@ -58,6 +58,10 @@ def main(_):
     if not FLAGS.report:
         files = train_test_files(load_mnist_files())
         store = ResultStore(out)
+        sizes = {r.get("n_sample") for r in store.records} - {run.search_sample}
+        if sizes:  # its report would refuse the mix, after the whole run
+            raise app.UsageError(f"{out} holds jobs on search samples of {sorted(sizes)} items, "
+                                 f"not {run.search_sample}; give another --out")
         for seed in map(int, FLAGS.seeds):
             for c in map(int, FLAGS.classes):
                 if FLAGS.stage == "wgan":

@@ -97,6 +97,60 @@ def test_adgan_scores_of_the_base_sample_carry_over_to_a_larger_one(files, tmp_p
         one_vs_all.carried_adgan_scores(tmp_path, run, s, big)
 
 
+class _FakeADGAN:
+    """Scores an image by its mean pixel (+2): what run_job's carry-over needs of a detector."""
+
+    class trainer:
+        global_step, history = 7, []
+
+    class model_config:
+        to_dict = staticmethod(dict)
+
+    search_config = model_config
+
+    def fit(self, x):
+        return self
+
+    def search(self, x):
+        score = np.asarray(x).reshape(len(x), -1).mean(1) + 2.0
+        return {"score": score, "initial_losses": np.stack([score, 3 * score], 1)}
+
+
+def test_run_job_searches_only_the_new_items_and_checks_the_carried_ones(files, tmp_path,
+                                                                         monkeypatch):
+    monkeypatch.setattr(one_vs_all, "adgan_detector", lambda *a: _FakeADGAN())
+    run = one_vs_all.OneVsAllRun(n_test=2000, search_sample=170)
+    s = one_vs_all_split(*files, 3, seed=1, n_test=2000)
+    base, big = one_vs_all.search_sample(s, 160), one_vs_all.search_sample(s, 170)
+    truth = _FakeADGAN().search(s.x_test)["score"]
+    path = one_vs_all.score_file(tmp_path, one_vs_all.adgan_file_stem(run), 3, 1)
+    path.parent.mkdir(parents=True)
+    np.savez(path, sample=base, y=s.y_test, score=truth[base], initial=2 * truth[base])
+    store = ResultStore(tmp_path / "r.json")
+    [rec] = one_vs_all.run_job(3, 1, run, store, tmp_path, files, adgan_only=True)
+    assert (rec["n_sample"], rec["searched_points"], rec["carried_points"]) == (170, 10, 160)
+    assert rec["carried_check_max_relative_diff"] == 0.0
+    out = np.load(one_vs_all.score_file(tmp_path, one_vs_all.adgan_file_stem(run), 3, 1, 170))
+    np.testing.assert_array_equal(out["sample"], big)
+    np.testing.assert_allclose(out["score"], truth[big])
+    np.testing.assert_allclose(out["initial"], 2 * truth[big])  # both parts: 2x the score
+    # carried scores that a new search does not reproduce stop the job, before any record
+    np.savez(path, sample=base, y=s.y_test, score=1.01 * truth[base], initial=truth[base])
+    store = ResultStore(tmp_path / "r2.json")
+    with pytest.raises(RuntimeError, match="differ from a new search"):
+        one_vs_all.run_job(3, 1, run, store, tmp_path, files, adgan_only=True)
+    assert store.records == []
+
+
+def test_merge_scores_refuses_items_outside_the_sample_or_left_unscored():
+    sample = np.array([2, 5, 9])
+    res = {"score": np.ones(2), "initial_losses": np.ones((2, 4))}
+    with pytest.raises(ValueError, match="no score"):
+        one_vs_all.merge_scores(sample, np.array([2, 9]), res, None)
+    with pytest.raises(ValueError, match="not in the sample"):
+        one_vs_all.merge_scores(sample, np.array([2, 7]), res, None)
+
+
 def test_kde_bandwidth_follows_the_data_scale():
     rng = np.random.default_rng(0)
     wide = baselines.KDEDetector().fit(rng.normal(0, 8.0, (300, 2)))

@@ -278,10 +278,10 @@ def adgan_file_stem(run: OneVsAllRun) -> str:
 
 
 def score_file(workdir, stem: str, normal_class: int, seed: int,
-               n_sample: int = BASE_SAMPLE) -> Path:
+               n_sample: int | None = None) -> Path:
     """A job's score file: ``stem`` is the method, or :func:`adgan_file_stem` for ADGAN; a
     search sample of other than :data:`BASE_SAMPLE` items adds ``_n<size>`` to the stem."""
-    size = "" if n_sample == BASE_SAMPLE else f"_n{n_sample}"
+    size = "" if n_sample in (None, BASE_SAMPLE) else f"_n{n_sample}"
     return (Path(workdir) / "one_vs_all" / "scores"
             / f"{stem}{size}_class{normal_class}_seed{seed}.npz")
 
@@ -392,21 +392,29 @@ def carried_adgan_scores(workdir, run: OneVsAllRun, split: OneVsAllSplit, sample
     with np.load(path) as f:
         out = {k: f[k] for k in ("sample", "score", "initial")}
         same_split = np.array_equal(f["y"], split.y_test)
-    if not same_split or not np.isin(out["sample"], sample).all():
-        raise ValueError(f"{path} was written for another test split or sample; move it away "
-                         "to search every item of the sample")
+    problem = ("another test split" if not same_split else "a sample that is not part of this "
+               "one" if not np.isin(out["sample"], sample).all() else None)
+    if problem:
+        raise ValueError(f"{path} was written for {problem}; move it away to search every item "
+                         "of the sample")
     return out
 
 
 def merge_scores(sample, new, res: dict, carried: dict | None):
     """(score, initial) over ``sample`` (sorted) from the search ``res`` of the items ``new``
     and the ``carried`` scores of the others (:func:`carried_adgan_scores`)."""
-    score, initial = np.empty(len(sample)), np.empty(len(sample))
-    at = np.searchsorted(sample, new)
-    score[at], initial[at] = res["score"], res["initial_losses"].mean(1)
+    score, initial = np.full(len(sample), np.nan), np.full(len(sample), np.nan)
+    parts = [(new, res["score"], np.asarray(res["initial_losses"]).mean(1))]
     if carried is not None:
-        at = np.searchsorted(sample, carried["sample"])
-        score[at], initial[at] = carried["score"], carried["initial"]
+        parts.append((carried["sample"], carried["score"], carried["initial"]))
+    for idx, s, i in parts:
+        at = np.minimum(np.searchsorted(sample, idx), len(sample) - 1)
+        if not np.array_equal(sample[at], idx):
+            raise ValueError("merge_scores: some scored items are not in the sample")
+        score[at], initial[at] = s, i
+    if np.isnan(score).any() or np.isnan(initial).any():
+        raise ValueError(f"merge_scores: {int(np.isnan(score).sum())} items of the sample have "
+                         "no score (neither searched nor carried), or a score is NaN")
     return score, initial
 
 
@@ -454,9 +462,10 @@ def run_job(normal_class: int, seed: int, run: OneVsAllRun, store: ResultStore, 
         check = {}
         if carried is not None:  # re-search a few carried items: they must score the same
             again = det.search(split.x_test[carried["sample"][:CARRY_CHECK]])["score"]
-            check = {"carried_check_max_relative_diff": float(np.max(
-                np.abs(again - carried["score"][:CARRY_CHECK]) / carried["score"][:CARRY_CHECK]))}
-            if check["carried_check_max_relative_diff"] > 1e-3:
+            was = carried["score"][:CARRY_CHECK]
+            rel = np.abs(np.asarray(again) - was) / np.abs(was)
+            check = {"carried_check_max_relative_diff": float(np.max(rel))}
+            if not np.all(rel <= 1e-3):  # NaN fails too
                 raise RuntimeError(f"the carried ADGAN scores of class {normal_class} seed "
                                    f"{seed} differ from a new search of the same items "
                                    f"({check}): another generator or search wrote them")

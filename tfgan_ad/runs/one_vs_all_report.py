@@ -168,7 +168,9 @@ def _settings(records, primary: tuple) -> str:
                      f"after the search {np.mean([r['sample']['roc_auc'] for r in adgan]):.4f}.")
         carried = [r.get("carried_points", 0) for r in adgan]
         if any(carried):
-            lines.append(f"- ADGAN's scores of {min(carried)}-{max(carried)} of each job's "
+            n = f"{min(carried)}" if min(carried) == max(carried) else \
+                f"{min(carried)}-{max(carried)}"
+            lines.append(f"- ADGAN's scores of {n} of each job's "
                          f"{rec['n_sample']} items carried over from the same generator's "
                          f"{BASE_SAMPLE}-item run (their search is independent of the other "
                          "points'); the search speed is over the items searched in this run.")
@@ -302,7 +304,8 @@ def write(store, out, run=None) -> None:
         print(f"no ADGAN record of the run's variant {_variant_label(primary)} yet: "
               "report not written")
         return
-    sizes = sorted({r["n_sample"] for r in records})
+    sizes = sorted({r.get("n_sample", BASE_SAMPLE) for r in records
+                    if r.get("experiment") == "one_vs_all"})
     if len(sizes) > 1:  # the methods would be compared on different items
         raise ValueError(f"{out} holds jobs scored on search samples of {sizes} items; a "
                          "report needs one size (each size has its own results file)")
