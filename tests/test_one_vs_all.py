@@ -234,7 +234,9 @@ def test_report_means_and_files(tmp_path):
     md = (tmp_path / "r.md").read_text()
     # each comparison is over the jobs both scored: GMM has class 0 seed 0, KDE seed 0
     assert "ADGAN 0.9000 vs GMM (PCA) 0.9500 (1 job): **ADGAN below**" in md
-    assert "ADGAN 0.9000 vs KDE (PCA) 0.8000 (10 jobs): ADGAN ≥" in md
+    assert "ADGAN 0.9000 vs KDE (PCA) 0.8000 (10 jobs): ADGAN ≥; ADGAN higher on 10 of the 10" in md
+    # ADGAN has 20 jobs, KDE and GMM fewer: the comparison says it is partial
+    assert "have scored fewer of ADGAN's 20 jobs" in md and "**Partial:** KDE (PCA), GMM" in md
     assert (tmp_path / "r_roc.png").stat().st_size > 1000  # named after the results file
     assert "![ROC](r_roc.png)" in md and "from `r.json`" in md
     json.loads((tmp_path / "r.json").read_text())

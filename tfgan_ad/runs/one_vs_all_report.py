@@ -214,7 +214,7 @@ def _acceptance(records, primary: tuple) -> str:
         return "ADGAN has no results yet."
     jobs = sorted(aucs["adgan"])
     every = _non_adgan_jobs(aucs)
-    rows = []
+    rows, short = [], []
     if not every <= set(jobs):
         rows.append(f"**Partial:** ADGAN has scored {len(set(jobs) & every)} of the "
                     f"{len(every)} jobs "
@@ -225,8 +225,16 @@ def _acceptance(records, primary: tuple) -> str:
         if m.startswith("adgan") or not shared:
             continue
         a, b = _mean_over(aucs["adgan"], shared), _mean_over(aucs[m], shared)
+        higher = sum(aucs["adgan"][j] > aucs[m][j] for j in shared)
         rows.append(f"- ADGAN {a:.4f} vs {label} {b:.4f} ({len(shared)} job{'s' if len(shared) != 1 else ''}): "
-                    + ("ADGAN ≥" if a >= b else "**ADGAN below**"))
+                    + ("ADGAN ≥" if a >= b else "**ADGAN below**")
+                    + f"; ADGAN higher on {higher} of the {len(shared)}")
+        if len(shared) < len(jobs):
+            short.append(label)
+    if short:
+        rows.insert(0, f"**Partial:** {', '.join(short)} ha{'s' if len(short) == 1 else 've'} "
+                    f"scored fewer of ADGAN's {len(jobs)} jobs; each is compared over the jobs "
+                    "it shares with ADGAN, and this does not judge the full run.")
     return "\n".join(rows)
 
 
