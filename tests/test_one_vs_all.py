@@ -157,6 +157,10 @@ def test_kde_bandwidth_follows_the_data_scale():
     narrow = baselines.KDEDetector().fit(rng.normal(0, 0.2, (300, 2)))
     assert wide.bandwidth_ > narrow.bandwidth_
     assert narrow.bandwidth_ == 1.0 and wide.bandwidth_ in baselines.KDEDetector.BANDWIDTHS
+    # the CV log-likelihoods are kept, one per bandwidth, and the best one was chosen
+    cv = wide.cv_log_likelihood_
+    assert len(cv) == len(baselines.KDEDetector.BANDWIDTHS)
+    assert baselines.KDEDetector.BANDWIDTHS[int(np.argmax(cv))] == wide.bandwidth_
     # far points score as more anomalous
     s = narrow.score_samples(np.array([[0.0, 0.0], [5.0, 5.0]]))
     assert s[1] > s[0]

@@ -80,6 +80,7 @@ class KDEDetector:
         search = GridSearchCV(KernelDensity(kernel="gaussian"),
                               {"bandwidth": list(self.BANDWIDTHS)}, cv=cv).fit(x)
         self.model, self.bandwidth_ = search.best_estimator_, search.best_params_["bandwidth"]
+        self.cv_log_likelihood_ = search.cv_results_["mean_test_score"]  # per bandwidth
         return self
 
     def score_samples(self, x):
