@@ -8,7 +8,7 @@ import pytest
 from tfgan_ad import baselines
 from tfgan_ad.data.mnist import load_mnist_files, one_vs_all_split, train_test_files
 from tfgan_ad.runs import one_vs_all, one_vs_all_report, require_checkpoint
-from tfgan_ad.runs.results import ResultStore
+from tfgan_ad.runs.results import ResultStore, machine
 
 
 @pytest.fixture(scope="module")
@@ -164,6 +164,15 @@ def test_kde_bandwidth_follows_the_data_scale():
     # far points score as more anomalous
     s = narrow.score_samples(np.array([[0.0, 0.0], [5.0, 5.0]]))
     assert s[1] > s[0]
+
+
+def test_records_state_the_native_thread_counts_in_force():
+    # BLAS/OpenMP threads can change a baseline (the KDE's bandwidth), and TensorFlow's
+    # --threads does not limit them, so every record states them
+    from threadpoolctl import threadpool_limits
+    with threadpool_limits(limits=1):
+        pools = machine()["native_threads"]
+    assert pools and all(p["threads"] == 1 for p in pools)
 
 
 def test_gmm_picks_the_number_of_clusters_by_bic():

@@ -18,12 +18,19 @@ import numpy as np
 
 
 def machine() -> dict:
+    """The machine and the thread counts in force. ``native_threads``: each native thread
+    pool (BLAS, OpenMP) and its size, which ``--threads`` (TensorFlow's) does not limit and
+    which can change a result (the KDE baseline's bandwidth choice does; README)."""
     import sklearn
     import tensorflow as tf
+    from threadpoolctl import threadpool_info  # a scikit-learn dependency
+    pools = sorted({(p["internal_api"], p["num_threads"]) for p in threadpool_info()})
     return {"host_cpus": os.cpu_count(), "platform": platform.platform(),
             "processor": platform.processor() or platform.machine(),
             "python": platform.python_version(), "tensorflow": tf.__version__,
-            "scikit_learn": sklearn.__version__}
+            "scikit_learn": sklearn.__version__,
+            "tf_intra_op_threads": tf.config.threading.get_intra_op_parallelism_threads(),
+            "native_threads": [{"api": api, "threads": n} for api, n in pools]}
 
 
 def now() -> str:
