@@ -9,13 +9,11 @@ digits only, never test items). Writes ``experiments/results/kde_threads.json``.
     TFGAN_AD_DATA=../shared/data python experiments/kde_threads.py --normal_class=3 --seed=0
 """
 import json
-import os
-import platform
 from pathlib import Path
 
 from absl import app, flags
 from sklearn.metrics import roc_auc_score
-from threadpoolctl import threadpool_info, threadpool_limits
+from threadpoolctl import threadpool_limits
 
 flags.DEFINE_integer("normal_class", 3, "normal digit")
 flags.DEFINE_integer("seed", 0, "split and CV seed")
@@ -37,15 +35,14 @@ def fit(split, threads):
 def main(_):
     from tfgan_ad.data.mnist import load_mnist_files, one_vs_all_split, train_test_files
     from tfgan_ad.baselines import KDEDetector
+    from tfgan_ad.runs.results import machine
     split = one_vs_all_split(*train_test_files(load_mnist_files()), FLAGS.normal_class,
                              FLAGS.seed, n_test=5000)
     runs = [fit(split, 1), fit(split, None)]
     res = {"normal_class": FLAGS.normal_class, "seed": FLAGS.seed, "pca_dim": FLAGS.pca_dim,
            "n_train": len(split.x_train), "n_holdout": len(split.y_holdout),
            "bandwidths": list(KDEDetector.BANDWIDTHS), "runs": runs,
-           "machine": {"cpus": os.cpu_count(), "platform": platform.machine(),
-                       "thread_pools": [{k: p[k] for k in ("internal_api", "num_threads")}
-                                        for p in threadpool_info()]}}
+           "machine": machine()}  # its native_threads: the default the second fit used
     for r in runs:
         print(f"threads {r['threads']}: bandwidth {r['bandwidth']:.4g}, holdout ROC-AUC "
               f"{r['holdout_roc_auc']:.4f}, CV log-likelihood "

@@ -266,8 +266,7 @@ def record_variant(rec: dict) -> ADGANVariant:
 def has_adgan(store: ResultStore, run: OneVsAllRun, **key) -> bool:
     """Whether ``store`` has an ADGAN record matching ``key`` of exactly ``run``'s variant
     (a width-1 run is not satisfied by a wider run's record, nor the other way round)."""
-    return any(r.get("method") == "adgan" and all(r.get(k) == v for k, v in key.items())
-               and record_variant(r) == run_variant(run) for r in store.records)
+    return any(record_variant(r) == run_variant(run) for r in store.find(**key, method="adgan"))
 
 
 def adgan_file_stem(run: OneVsAllRun) -> str:
@@ -482,7 +481,7 @@ def run_job(normal_class: int, seed: int, run: OneVsAllRun, store: ResultStore, 
             "model": det.model_config.to_dict(), "search": det.search_config.to_dict(),
             **adgan_variant(run)}, file_stem=adgan_file_stem(run))
     if adgan_only:
-        return [r for r in store.records if all(r.get(k) == v for k, v in key.items())]
+        return store.find(**key)
 
     if not all(store.has(**key, method=f"bigan_{v}") for v in ("sigma", "fm")):
         det = bigan_detector(run, split, workdir)
@@ -516,4 +515,4 @@ def run_job(normal_class: int, seed: int, run: OneVsAllRun, store: ResultStore, 
             **_evaluate(split, sample, scores), "pca_dim": det.n_components,
             "holdout_roc_auc": {str(k): v for k, v in holdout.items()}, **extra,
             "fit_seconds": fit_s})
-    return [r for r in store.records if all(r.get(k) == v for k, v in key.items())]
+    return store.find(**key)

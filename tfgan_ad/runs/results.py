@@ -46,8 +46,12 @@ class ResultStore:
         if self.path.exists():
             self.records = json.loads(self.path.read_text())["records"]
 
+    def find(self, **key) -> list[dict]:
+        """The records whose fields equal ``key``'s."""
+        return [r for r in self.records if all(r.get(k) == v for k, v in key.items())]
+
     def has(self, **key) -> bool:
-        return any(all(r.get(k) == v for k, v in key.items()) for r in self.records)
+        return bool(self.find(**key))
 
     def add(self, records: list[dict]):
         """Append records; safe with several processes writing the same file."""
