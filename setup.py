@@ -20,7 +20,8 @@ setup(
         "cpu": ["tensorflow-cpu>=2.16"],
         "gpu": ["tensorflow[and-cuda]>=2.16"],
         "tf": ["tensorflow>=2.16"],
-        "test": ["pytest>=7"],
+        # the tests write the one-vs-all report, ROC plot included
+        "test": ["pytest>=7", "matplotlib>=3.7"],
         # experiments/ and benchmarks/ draw their figures with it
         "experiments": ["matplotlib>=3.7"],
     },
