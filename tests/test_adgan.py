@@ -216,10 +216,42 @@ def test_wgan_gp_trains_and_resumes_exactly(tmp_path):
                    zip(gan_weights(gan_0)[:2], gan_weights(gan_a)[:2]))
 
 
+def critic_weights(gan):
+    return np.concatenate([w.numpy().ravel() for w in gan.critic.trainable_weights])
+
+
+@pytest.mark.parametrize("clip", [0.0, 0.01])
+def test_weight_clipping_bounds_every_critic_weight(clip):
+    """Arjovsky et al.'s WGAN: RMSprop, no penalty, critic weights clipped to [-c, c] after
+    every critic update; without a clip the same steps leave weights beyond c."""
+    tf.keras.utils.set_random_seed(7)
+    gan = WGANGP(WGANGPConfig(n_critic=2, learning_rate=5e-3, optimizer="rmsprop",
+                              gp_weight=0.0, clip_value=clip))
+    assert isinstance(gan.opt_d, keras.optimizers.RMSprop)
+    hist = Trainer(gan, TrainConfig(epochs=1, batch_size=4, seed=5, progress=False)).fit(
+        images(12, 3))
+    assert hist[-1]["gradient_penalty"] == 0.0 and np.isfinite(hist[-1]["loss_d"])
+    w = np.abs(critic_weights(gan))
+    if clip:
+        assert w.max() == np.float32(clip)  # in bounds, and the bound was reached
+    else:
+        assert w.max() > 0.1
+
+
 def test_wgan_gp_config_round_trip_and_validation():
     cfg = WGANGPConfig()
     assert (cfg.architecture, cfg.latent_dim, cfg.n_critic, cfg.gp_weight) == ("dcgan", 256, 5, 10.0)
     assert WGANGPConfig.from_dict(cfg.to_dict()) == cfg
+    assert (cfg.optimizer, cfg.clip_value) == ("adam", 0.0)
+    arjovsky = WGANGPConfig(optimizer="rmsprop", learning_rate=5e-5, gp_weight=0.0, clip_value=0.01)
+    assert WGANGPConfig.from_dict(arjovsky.to_dict()) == arjovsky
+    with pytest.raises(ValueError, match="unknown optimizer 'sgd'"):
+        WGANGPConfig(optimizer="sgd")
+    for bad in (-0.01, float("nan")):
+        with pytest.raises(ValueError, match="clip_value must be >= 0"):
+            WGANGPConfig(clip_value=bad)
+        with pytest.raises(ValueError, match="gp_weight must be >= 0"):
+            WGANGPConfig(gp_weight=bad)
     with pytest.raises(ValueError, match="n_critic"):
         WGANGPConfig(n_critic=0)
     for lr in (0.0, -1e-4, float("nan")):  # e.g. a bad --wgan_lr: no silent no-op training

@@ -679,6 +679,25 @@ def test_a_gradient_penalty_weight_is_a_variant_of_its_own(tmp_path):
     assert "| 5 | 0 | 2002 | 1 | 0.0001 | gradient-penalty λ 1 | 0.1 |" in md
 
 
+def test_a_weight_clip_is_arjovskys_wgan_and_a_variant_of_its_own(tmp_path):
+    run = one_vs_all.OneVsAllRun()
+    assert run.wgan_clip == 0.0 and "wgan_clip" not in one_vs_all.adgan_variant(run)
+    clipped = run.replace_given(wgan_clip=0.01, wgan_gp_weight=0.0, wgan_lr=5e-5)
+    assert one_vs_all.wgan_model_name(clipped) == "wgan_gp_lr5e-05_gp0_clip0.01"
+    assert one_vs_all.adgan_variant(clipped)["wgan_clip"] == 0.01
+    split = type("S", (), {"normal_class": 3, "seed": 1, "x_train": np.zeros((640, 28, 28))})()
+    cfg = one_vs_all.adgan_detector(clipped, split, tmp_path).model_config
+    assert (cfg.clip_value, cfg.optimizer, cfg.gp_weight, cfg.learning_rate) == (
+        0.01, "rmsprop", 0.0, 5e-5)
+    cfg = one_vs_all.adgan_detector(run, split, tmp_path).model_config
+    assert (cfg.clip_value, cfg.optimizer) == (0.0, "adam")
+    recs = [_holdout(c, 2002, 0.1, 0.9) for c in (5, 8)]
+    recs += [{**_holdout(c, 2002, 0.1, 0.8), "wgan_clip": 0.01, "wgan_gp_weight": 0.0}
+             for c in (5, 8)]
+    md = one_vs_all_report.validation_markdown(recs)
+    assert "| 5 | 0 | 2002 | 1 | 0.0001 | gradient-penalty λ 0, critic weight clip 0.01 | 0.1 |" in md
+
+
 def test_report_is_not_written_for_a_run_whose_adgan_variant_has_no_records(tmp_path, capsys):
     """A run of a new variant (e.g. only its WGAN-GPs trained) leaves the existing report as
     it is instead of writing one whose ADGAN row is empty."""

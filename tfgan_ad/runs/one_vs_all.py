@@ -116,6 +116,8 @@ class OneVsAllRun:
     wgan_beta_1: float = 0.5       # Adam β₁ of both WGAN-GP nets (β₂ 0.9)
     wgan_latent_dim: int = 256     # width of z (ADGAN §4.2, following Metz et al.)
     wgan_gp_weight: float = 10.0   # gradient-penalty weight λ (the issue's)
+    wgan_clip: float = 0.0         # critic weight clip c; c > 0: RMSprop at wgan_lr (Arjovsky
+                                   # et al.'s WGAN; not the issue's WGAN-GP)
     egbad_steps: int = 250
     egbad_batch: int = 100
     n_test: int = 5000
@@ -159,7 +161,7 @@ def record_wgan_settings(rec: dict) -> tuple:
 
 def _wgan_suffix(run: OneVsAllRun) -> str:
     """``_<tag><value>`` for every WGAN-GP setting not at its legacy value (``_w2``,
-    ``_lr0.001``, ``_batch128``, ``_ncritic10``, ``_wbeta0``, ``_z64``, ``_gp1``)."""
+    ``_lr0.001``, ``_batch128``, ``_ncritic10``, ``_wbeta0``, ``_z64``, ``_gp1``, ``_clip0.01``)."""
     parts = []
     for st, v in zip(WGAN_SETTINGS, wgan_settings(run)):
         if v != st.legacy:
@@ -180,7 +182,9 @@ def adgan_detector(run: OneVsAllRun, split: OneVsAllSplit, workdir) -> ADGANDete
     return ADGANDetector(
         model=WGANGPConfig(ema_warmup=True, width=run.wgan_width, learning_rate=run.wgan_lr,
                            n_critic=run.wgan_n_critic, beta_1=run.wgan_beta_1,
-                           latent_dim=run.wgan_latent_dim, gp_weight=run.wgan_gp_weight),
+                           latent_dim=run.wgan_latent_dim, gp_weight=run.wgan_gp_weight,
+                           clip_value=run.wgan_clip,
+                           optimizer="rmsprop" if run.wgan_clip > 0 else "adam"),
         train=_train_config(run, run.wgan_steps, run.wgan_batch, len(split.x_train), seed,
                             job_dir(workdir, c, seed, wgan_model_name(run))),
         search=ADGANSearchConfig(seed=seed, learning_rate=run.adgan_z_lr,

@@ -426,7 +426,9 @@ def validation_markdown(records) -> str:
              "of the ADGAN score with ink among the anomalies (– in records from before "
              "these diagnostics). Generator "
              "steps are rounded to the training length asked for; width is the DCGAN nets' "
-             "channel multiplier; \"other WGAN-GP\" names any other WGAN-GP setting not at "
+             "channel multiplier; \"WGAN-GP Adam\" is both nets' step (RMSprop's, not Adam's, "
+             "where a critic weight clip is set); \"other WGAN-GP\" names any other WGAN-GP "
+             "setting not at "
              f"its usual value ({_other_wgan_defaults()}). The highest mean is not the "
              "default by itself: README's ADGAN section states each choice and its rule.", "",
              "| class | seed | WGAN-GP steps | width | WGAN-GP Adam | other WGAN-GP | z step "

@@ -35,6 +35,9 @@ WGAN_SETTINGS = (
                 "latent size"),
     WGANSetting("wgan_gp_weight", 10.0, "gp", "gradient-penalty λ", float,
                 "gradient-penalty weight λ"),
+    WGANSetting("wgan_clip", 0.0, "clip", "critic weight clip", float,
+                "critic weight clip c (0: none); c > 0 is Arjovsky et al.'s weight-clipped WGAN: "
+                "both nets train with RMSprop at the Adam step's flag (β₁ unused)"),
 )
 
 

@@ -79,10 +79,14 @@ class ModelConfig:
             raise ValueError(f"unknown {cls.__name__} field(s): {sorted(unknown)}")
         return cls(**d)
 
-    def adam(self, name: str, variables) -> keras.optimizers.Adam:
+    def adam(self, name: str, variables) -> keras.optimizers.Optimizer:
         """A built Adam optimizer for ``variables`` with this config's settings."""
-        opt = keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1,
-                                    beta_2=self.beta_2, name=name)
+        return self.built(keras.optimizers.Adam(self.learning_rate, beta_1=self.beta_1,
+                                                beta_2=self.beta_2, name=name), variables)
+
+    def built(self, opt: keras.optimizers.Optimizer, variables) -> keras.optimizers.Optimizer:
+        """``opt`` built for ``variables``; under ``mixed_float16`` wrapped to scale the loss."""
+        name = opt.name
         if self.precision == "mixed_float16":
             opt = keras.optimizers.LossScaleOptimizer(opt, name=f"{name}_loss_scale")
         opt.build(variables)
