@@ -12,7 +12,13 @@ setting may be checked or chosen; the test split plays no part.
     python experiments/mnist_adgan_validation.py --classes=2,8 --n=120 --z_lrs=0.025,0.1 --wgan_steps=1000
     python experiments/mnist_adgan_validation.py --classes=5,8 --n=120 --z_lrs=0.1 --search_steps=10,15 --beta_1s=0.9
     python experiments/mnist_adgan_validation.py --classes=0,1,2,3,4,5,6,7,8,9 --n=120 --z_lrs=0.1 --beta_1s=0.9,0.5
+    python experiments/mnist_adgan_validation.py --classes=5,8 --n=120 --z_lrs=0.1 --bn_stats=moving,standing
     python experiments/mnist_adgan_validation.py --report
+
+``--bn_stats=standing`` scores with the generator's BatchNorm statistics recomputed for its
+EMA weights (:func:`tfgan_ad.networks.dcgan.standing_statistics`, 100 batches of 64 prior
+draws, seeded by the job's seed) instead of the training run's moving averages; the
+checkpoint is left as it was.
 """
 
 import itertools
@@ -33,6 +39,9 @@ flags.DEFINE_list("beta_1s", None, "Adam β₁ of the search to score (each with
 flags.DEFINE_integer("wgan_steps", None, "generator steps of the WGAN-GP checkpoint to use "
                      "(default: OneVsAllRun's); it must be trained already")
 define_wgan_flags(flags, of=" of the checkpoint to use")
+flags.DEFINE_list("bn_stats", ["moving"], "generator BatchNorm statistics to score with: "
+                  "'moving' (the training run's) and/or 'standing' (recomputed for the EMA "
+                  "weights)")
 flags.DEFINE_integer("n", 80, "holdout images scored (half normal)")
 flags.DEFINE_integer("threads", 0, "TensorFlow threads (0 = default)")
 flags.DEFINE_string("workdir", "experiments/work", "checkpoints")
@@ -45,6 +54,7 @@ def main(_):
     import dataclasses
 
     from tfgan_ad.data.mnist import load_mnist_files, one_vs_all_split, train_test_files
+    from tfgan_ad.networks import dcgan
     from tfgan_ad.runs import one_vs_all, one_vs_all_report
     from tfgan_ad.runs.results import ResultStore, machine, now
 
@@ -56,6 +66,9 @@ def main(_):
         return
     run = one_vs_all.OneVsAllRun().replace_given(wgan_steps=FLAGS.wgan_steps,
                                                  **one_vs_all.wgan_settings_of(FLAGS))
+    unknown = set(FLAGS.bn_stats) - set(one_vs_all.BN_STATS)
+    if unknown:
+        raise app.UsageError(f"unknown --bn_stats {sorted(unknown)}; known: {one_vs_all.BN_STATS}")
     files = train_test_files(load_mnist_files())
     store = ResultStore(FLAGS.out)
     for seed in map(int, FLAGS.seeds):
@@ -66,17 +79,26 @@ def main(_):
                 one_vs_all.adgan_detector(run, split, FLAGS.workdir), split.x_train,
                 "train the WGAN-GP with experiments/mnist_adgan.py --stage=wgan (with the same "
                 "--wgan_steps and --wgan_* flags)")
-            for z_lr, lr, k, b1 in itertools.product(
-                    map(float, FLAGS.z_lrs), map(float, FLAGS.theta_lrs),
+            for bn, z_lr, lr, k, b1 in itertools.product(
+                    FLAGS.bn_stats, map(float, FLAGS.z_lrs), map(float, FLAGS.theta_lrs),
                     map(int, FLAGS.search_steps),
                     map(float, FLAGS.beta_1s or [run.adgan_beta_1])):
                 det.search_config = dataclasses.replace(
                     det.search_config, learning_rate=z_lr, theta_learning_rate=lr, steps=k,
                     beta_1=b1)
+                gen = det.gan.generator
+                if bn != one_vs_all.MOVING_STATS:
+                    with det.gan.ema.averaged():
+                        moving = dcgan.set_moving_statistics(
+                            gen, dcgan.standing_statistics(gen, seed=seed))
+                try:
+                    found = one_vs_all.holdout_search(det, split, idx)
+                finally:
+                    if bn != one_vs_all.MOVING_STATS:
+                        dcgan.set_moving_statistics(gen, moving)
                 rec = {"experiment": "adgan_holdout", "normal_class": c, "seed": seed,
                        "theta_learning_rate": lr, "z_learning_rate": z_lr, "n_scored": len(idx),
-                       **one_vs_all.wgan_settings_of(run),
-                       **one_vs_all.holdout_search(det, split, idx),
+                       **one_vs_all.wgan_settings_of(run), "bn_stats": bn, **found,
                        "machine": machine(), "date": now()}
                 store.add([rec])
                 print({k: rec[k] for k in ("normal_class", "seed", "generator_steps", "z_learning_rate",

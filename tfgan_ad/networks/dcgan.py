@@ -245,6 +245,44 @@ def generate(params, z, training=False, return_moments=False):
     return (x, moments) if return_moments else x
 
 
+def standing_statistics(generator: "Generator", n_batches: int = 100, batch_size: int = 64,
+                        seed: int = 0) -> dict:
+    """BatchNorm statistics of ``generator``'s *current* weights: {"bn1": (mean, var), ...},
+    each the mean over ``n_batches`` batches of z ~ N(0, I) of that batch's moments (what the
+    moving averages estimate, but for these weights alone).
+
+    The moving averages follow the live weights of the last few dozen training steps; the
+    EMA weights are an average over many more, so under :meth:`EMA.averaged` they pair
+    with statistics of other weights. Computing "standing" statistics for the weights in
+    use (BigGAN's "standing statistics" for its EMA generator, Brock et al. 2019) removes the
+    mismatch; :func:`set_moving_statistics` installs them.
+    """
+    if n_batches < 1 or batch_size < 2:
+        raise ValueError(f"need n_batches >= 1 and batch_size >= 2, got {n_batches}, {batch_size}")
+    params = generator.params()
+    sums = {}
+    for i in range(n_batches):
+        z = tf.random.stateless_normal([batch_size, generator.latent_dim], seed=[seed, i])
+        _, moments = generate(params, z, training=True, return_moments=True)
+        for name, (mean, var) in moments.items():
+            m, v = sums.get(name, (0.0, 0.0))
+            sums[name] = (m + mean, v + var)
+    return {name: (m / n_batches, v / n_batches) for name, (m, v) in sums.items()}
+
+
+def set_moving_statistics(generator: "Generator", stats: dict) -> dict:
+    """Assign ``stats`` ({"bn1": (mean, var), ...}) to the BatchNorm moving statistics;
+    returns the values they replace (to restore them)."""
+    params = generator.params()
+    old = {}
+    for name, (mean, var) in stats.items():
+        p = params[name]
+        old[name] = (p["moving_mean"].numpy(), p["moving_variance"].numpy())
+        p["moving_mean"].assign(mean)
+        p["moving_variance"].assign(var)
+    return old
+
+
 def _conv_t(x, kernel, stride=2):
     """``tf.nn.conv2d_transpose`` with ``padding="same"`` (output = input · stride)."""
     s = tf.shape(x)

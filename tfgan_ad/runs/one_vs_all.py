@@ -225,6 +225,12 @@ def anogan_detector(run: OneVsAllRun, split: OneVsAllSplit, workdir) -> AnoGANDe
         search_seed=seed, threshold_sample=run.threshold_sample)
 
 
+#: where the scoring generator's BatchNorm statistics come from: "moving", the training run's
+#: moving averages (every record without a ``bn_stats`` field), or "standing", recomputed for
+#: the EMA weights (:func:`tfgan_ad.networks.dcgan.standing_statistics`)
+MOVING_STATS = "moving"
+BN_STATS = (MOVING_STATS, "standing")
+
 #: the search's Adam β₁ of records from before ``OneVsAllRun.adgan_beta_1`` (Keras's default)
 LEGACY_BETA_1 = 0.9
 

@@ -19,6 +19,7 @@ from tfgan_ad.runs.one_vs_all import (
     BASE_SAMPLE,
     FPR_GRID,
     LEGACY_BETA_1,
+    MOVING_STATS,
     WGAN_SETTINGS,
     OneVsAllRun,
     has_adgan,
@@ -349,7 +350,8 @@ _HOLDOUT_FIELDS = ([("steps", int),        # WGAN-GP generator steps asked for
                     ("z_lr", float),       # search's z step
                     ("theta_lr", float),   # search's θ step
                     ("k", int),            # search steps
-                    ("beta_1", float)]     # search's Adam β₁
+                    ("beta_1", float),     # search's Adam β₁
+                    ("bn_stats", str)]     # G's BatchNorm statistics: "moving" or "standing"
                    + [(st.field, st.kind) for st in WGAN_SETTINGS if st.field != "wgan_width"]
                    + [("n_scored", int)])  # holdout images scored
 
@@ -371,6 +373,8 @@ class HoldoutSetting(NamedTuple("_HoldoutFields", _HOLDOUT_FIELDS)):
             label += f", k {self.k}"
         if self.beta_1 != LEGACY_BETA_1:
             label += f", β₁ {self.beta_1:g}"
+        if self.bn_stats != MOVING_STATS:
+            label += f", {self.bn_stats} BN statistics"
         label += "".join(f", WGAN-GP {st.label} {v:g}" for st, v in self._changed("wgan_width"))
         return label
 
@@ -394,7 +398,8 @@ def holdout_setting(rec: dict) -> HoldoutSetting:
     return HoldoutSetting(
         steps=steps, width=wgan.pop("wgan_width"), z_lr=search["learning_rate"],
         theta_lr=search["theta_learning_rate"], k=search.get("steps", _SEARCH.steps),
-        beta_1=record_beta_1(rec), n_scored=rec["n_scored"], **wgan)
+        beta_1=record_beta_1(rec), bn_stats=rec.get("bn_stats", MOVING_STATS),
+        n_scored=rec["n_scored"], **wgan)
 
 
 def _other_wgan_defaults() -> str:
@@ -421,7 +426,9 @@ def validation_markdown(records) -> str:
              "Written by `experiments/mnist_adgan_validation.py --report` from "
              "`mnist_adgan_validation.json`. ROC-AUC on a balanced sample of the job's holdout "
              "set; \"starts only\" scores the 64 starts without any search step; k is the "
-             "number of search steps and β₁ Adam's; \"ink only\" scores an image by its "
+             "number of search steps and β₁ Adam's; \"BN statistics\" are the generator's "
+             "BatchNorm statistics: the training run's moving averages, or standing ones "
+             "recomputed for the EMA weights; \"ink only\" scores an image by its "
              "fraction of bright pixels alone, and ρ(score, ink) is the Spearman correlation "
              "of the ADGAN score with ink among the anomalies (– in records from before "
              "these diagnostics). Generator "
@@ -432,14 +439,14 @@ def validation_markdown(records) -> str:
              f"its usual value ({_other_wgan_defaults()}). The highest mean is not the "
              "default by itself: README's ADGAN section states each choice and its rule.", "",
              "| class | seed | WGAN-GP steps | width | WGAN-GP Adam | other WGAN-GP | z step "
-             "| θ step | k | β₁ | holdout images | ROC-AUC | starts only | loss drop | ink only "
-             "| ρ(score, ink) | seconds |",
-             "|" + "---|" * 17]
+             "| θ step | k | β₁ | BN statistics | holdout images | ROC-AUC | starts only "
+             "| loss drop | ink only | ρ(score, ink) | seconds |",
+             "|" + "---|" * 18]
     for r in sorted(recs, key=lambda r: (r["normal_class"], r["seed"], holdout_setting(r))):
         st = holdout_setting(r)
         lines.append(f"| {r['normal_class']} | {r['seed']} | {r['generator_steps']} | {st.width} | "
                      f"{st.wgan_lr:g} | {st.other_wgan()} | {st.z_lr:g} | {st.theta_lr:g} | {st.k} | {st.beta_1:g} | "
-                     f"{st.n_scored} | "
+                     f"{st.bn_stats} | {st.n_scored} | "
                      f"{r['roc_auc']:.4f} | {r['roc_auc_starts_only']:.4f} | "
                      f"{r['mean_loss_drop']:.3f} | {_diagnostic(r, 'roc_auc_ink')} | "
                      f"{_diagnostic(r, 'ink_correlation_anomalies')} | {r['seconds']:.0f} |")
