@@ -2,7 +2,7 @@
 
     python tests/distribute_worker.py OUT.npz MODEL STRATEGY [CHECKPOINT_DIR]
 
-MODEL: bigan | gan | wgan_gp; STRATEGY: none | mirrored (two logical CPU
+MODEL: bigan | gan | wgan_gp | wgan_clip; STRATEGY: none | mirrored (two logical CPU
 devices) | multiworker (reads TF_CONFIG). Trains STEPS steps on a fixed
 synthetic data set with a fixed global batch and writes, for every replica of
 this process, every variable of the model (networks, optimizer slots, EMA
@@ -26,6 +26,10 @@ def make_model(name):
         return BiGAN(BiGANConfig(learning_rate=1e-3, ema_decay=0.9)), (ROWS, 121)
     if name == "gan":
         return GAN(GANConfig(learning_rate=1e-3, ema_decay=0.9)), (ROWS, 121)
+    if name == "wgan_clip":  # Arjovsky et al.'s WGAN: RMSprop, no penalty, clipped critic
+        return WGANGP(WGANGPConfig(n_critic=2, ema_decay=0.9, optimizer="rmsprop",
+                                   learning_rate=5e-5, gp_weight=0.0, clip_value=0.01)), (
+            ROWS, 28, 28, 1)
     return WGANGP(WGANGPConfig(n_critic=2, ema_decay=0.9)), (ROWS, 28, 28, 1)
 
 

@@ -117,7 +117,7 @@ def _assert_checkpoint_holds(ckpt, expected):
         np.testing.assert_array_equal(np.asarray(v), expected[path], err_msg=path)
 
 
-@pytest.mark.parametrize("model", ["gan", "wgan_gp"])
+@pytest.mark.parametrize("model", ["gan", "wgan_gp", "wgan_clip"])
 def test_mirrored_two_devices(tmp_path, model):
     mirrored = _start(tmp_path / "m.npz", model, "mirrored")
     single = _start(tmp_path / "s.npz", model, "none")
@@ -139,3 +139,7 @@ def test_mirrored_two_devices(tmp_path, model):
         diff = max(float(np.max(np.abs(replicas[0][p] - one[p])))
                    for p in one if p.startswith("generator/"))
         assert 0 < diff < 5e-3, diff
+    if model == "wgan_clip":  # every replica's critic stays within the clip
+        for r in replicas.values():
+            critic = [v for p, v in r.items() if p.startswith("critic/")]
+            assert critic and max(np.abs(v).max() for v in critic) == np.float32(0.01)
