@@ -100,7 +100,10 @@ class OneVsAllRun:
     0.9319, z 0.2 0.9395, θ 3e-6 0.9429, θ 3e-5 0.9422; z 0.1 and θ 1e-5 stay.
     A 64-dimensional latent space (``wgan_latent_dim``) then failed the WGAN-GP pilot (0.8712 vs
     0.9056): the paper's 256 stays. So did a gradient-penalty weight λ = 1
-    (``wgan_gp_weight``; 0.9017 vs 0.9056): the issue's λ = 10 stays.
+    (``wgan_gp_weight``; 0.9017 vs 0.9056): the issue's λ = 10 stays. Arjovsky et al.'s
+    weight-clipped WGAN (``wgan_clip`` 0.01, RMSprop 5e-5, λ 0) failed it too (0.5168), and
+    standing BatchNorm statistics for the EMA generator lost on both pilot classes (0.8958
+    vs 0.9056; ``mnist_adgan_validation.py --bn_stats``): the moving averages stay.
     BiGAN and GAN: the EGBAD MNIST settings of :class:`tfgan_ad.runs.mnist.MNISTRun`
     (Table 3/4 nets, batch 100, latent 200, Adam 1e-4, EMA 0.999 with warm-up,
     dropout 0.5) for ``egbad_steps`` updates. Searches: the papers' defaults
