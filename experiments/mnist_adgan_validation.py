@@ -67,6 +67,8 @@ def main(_):
     run = one_vs_all.OneVsAllRun().replace_given(wgan_steps=FLAGS.wgan_steps,
                                                  **one_vs_all.wgan_settings_of(FLAGS))
     unknown = set(FLAGS.bn_stats) - set(one_vs_all.BN_STATS)
+    if not FLAGS.bn_stats:
+        raise app.UsageError(f"--bn_stats is empty; give one or more of {one_vs_all.BN_STATS}")
     if unknown:
         raise app.UsageError(f"unknown --bn_stats {sorted(unknown)}; known: {one_vs_all.BN_STATS}")
     files = train_test_files(load_mnist_files())
@@ -101,7 +103,8 @@ def main(_):
                        **one_vs_all.wgan_settings_of(run), "bn_stats": bn, **found,
                        "machine": machine(), "date": now()}
                 store.add([rec])
-                print({k: rec[k] for k in ("normal_class", "seed", "generator_steps", "z_learning_rate",
+                print({k: rec[k] for k in ("normal_class", "seed", "generator_steps", "bn_stats",
+                                           "z_learning_rate",
                                            "theta_learning_rate", "roc_auc_ink",
                                            "ink_correlation_anomalies",
                                            "roc_auc", "roc_auc_starts_only", "mean_loss_drop",

@@ -120,9 +120,9 @@ def test_standing_statistics_make_inference_mode_match_batch_statistics():
     (0, 1) statistics it is far off. The replaced values come back exactly."""
     g = dcgan.Generator()
     z = tf.random.stateless_normal([256, g.latent_dim], seed=[9, 9])
-    batch_stats = g(z, training=False)  # no update: compare against generate(training=True)
-    train_out = dcgan.generate(g.params(), z, training=True).numpy()
-    before = np.abs(batch_stats.numpy() - train_out).mean()
+    initial_stats = g(z, training=False)  # the initial moving statistics (0, 1)
+    train_out = dcgan.generate(g.params(), z, training=True).numpy()  # batch statistics
+    before = np.abs(initial_stats.numpy() - train_out).mean()
     stats = dcgan.standing_statistics(g, n_batches=20, batch_size=64, seed=3)
     assert set(stats) == {"bn1", "bn2"}
     old = dcgan.set_moving_statistics(g, stats)
@@ -249,6 +249,7 @@ def test_weight_clipping_bounds_every_critic_weight(clip):
     gan = WGANGP(WGANGPConfig(n_critic=2, learning_rate=5e-3, optimizer="rmsprop",
                               gp_weight=0.0, clip_value=clip))
     assert isinstance(gan.opt_d, keras.optimizers.RMSprop)
+    assert gan.opt_d.epsilon == 1e-16  # inside the root: PyTorch's 1e-8 outside it
     hist = Trainer(gan, TrainConfig(epochs=1, batch_size=4, seed=5, progress=False)).fit(
         images(12, 3))
     assert hist[-1]["gradient_penalty"] == 0.0 and np.isfinite(hist[-1]["loss_d"])
@@ -269,10 +270,15 @@ def test_wgan_gp_config_round_trip_and_validation():
     with pytest.raises(ValueError, match="unknown optimizer 'sgd'"):
         WGANGPConfig(optimizer="sgd")
     for bad in (-0.01, float("nan")):
-        with pytest.raises(ValueError, match="clip_value must be >= 0"):
+        with pytest.raises(ValueError, match="clip_value must be finite and >= 0"):
             WGANGPConfig(clip_value=bad)
         with pytest.raises(ValueError, match="gp_weight must be >= 0"):
             WGANGPConfig(gp_weight=bad)
+    with pytest.raises(ValueError, match="clip_value must be finite"):
+        WGANGPConfig(clip_value=float("inf"))  # clips nothing, yet looks like a clip
+    for bad in (0.0, -1e-8, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="rmsprop_epsilon must be finite and > 0"):
+            WGANGPConfig(rmsprop_epsilon=bad)
     with pytest.raises(ValueError, match="n_critic"):
         WGANGPConfig(n_critic=0)
     for lr in (0.0, -1e-4, float("nan")):  # e.g. a bad --wgan_lr: no silent no-op training

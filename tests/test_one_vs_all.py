@@ -691,6 +691,15 @@ def test_a_weight_clip_is_arjovskys_wgan_and_a_variant_of_its_own(tmp_path):
         0.01, "rmsprop", 0.0, 5e-5)
     cfg = one_vs_all.adgan_detector(run, split, tmp_path).model_config
     assert (cfg.clip_value, cfg.optimizer) == (0.0, "adam")
+    # the first pilot's Keras ε (1e-8, inside the root) keeps its names; PyTorch's equivalent
+    # (1e-16) is a variant of its own
+    assert cfg.rmsprop_epsilon == 1e-8 == run.wgan_rmsprop_eps
+    torch_eps = clipped.replace_given(wgan_rmsprop_eps=1e-16)
+    assert one_vs_all.wgan_model_name(torch_eps) == "wgan_gp_lr5e-05_gp0_clip0.01_eps1e-16"
+    assert one_vs_all.adgan_detector(torch_eps, split, tmp_path).model_config.rmsprop_epsilon \
+        == 1e-16
+    with pytest.raises(ValueError, match="no gradient penalty: also set wgan_gp_weight=0"):
+        run.replace_given(wgan_clip=0.01)  # λ 10 left on: neither paper's WGAN
     recs = [_holdout(c, 2002, 0.1, 0.9) for c in (5, 8)]
     recs += [{**_holdout(c, 2002, 0.1, 0.8), "wgan_clip": 0.01, "wgan_gp_weight": 0.0}
              for c in (5, 8)]

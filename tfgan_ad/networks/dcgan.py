@@ -251,7 +251,7 @@ def standing_statistics(generator: "Generator", n_batches: int = 100, batch_size
     each the mean over ``n_batches`` batches of z ~ N(0, I) of that batch's moments (what the
     moving averages estimate, but for these weights alone).
 
-    The moving averages follow the live weights of the last few dozen training steps; the
+    The moving averages follow the live weights of their last ~100 updates (momentum 0.99); the
     EMA weights are an average over many more, so under :meth:`EMA.averaged` they pair
     with statistics of other weights. Computing "standing" statistics for the weights in
     use (BigGAN's "standing statistics" for its EMA generator, Brock et al. 2019) removes the

@@ -121,6 +121,8 @@ class OneVsAllRun:
     wgan_gp_weight: float = 10.0   # gradient-penalty weight λ (the issue's)
     wgan_clip: float = 0.0         # critic weight clip c; c > 0: RMSprop at wgan_lr (Arjovsky
                                    # et al.'s WGAN; not the issue's WGAN-GP)
+    wgan_rmsprop_eps: float = 1e-8 # RMSprop's ε inside the root (Keras); 1e-8 is what the first
+                                   # clip pilot ran, 1e-16 matches PyTorch's (Arjovsky et al.'s)
     egbad_steps: int = 250
     egbad_batch: int = 100
     n_test: int = 5000
@@ -132,6 +134,12 @@ class OneVsAllRun:
     adgan_beta_1: float = 0.5      # Adam β₁ of the search (records before it: Keras's 0.9)
     adgan_jit: bool = True         # XLA search: same scores, ~1.5x faster here
     checkpoint_every: int = 25     # epochs
+
+    def __post_init__(self):
+        if self.wgan_clip > 0 and self.wgan_gp_weight != 0:
+            raise ValueError(f"wgan_clip={self.wgan_clip:g} trains Arjovsky et al.'s WGAN, "
+                             f"which has no gradient penalty: also set wgan_gp_weight=0 (got "
+                             f"{self.wgan_gp_weight:g})")
 
     def replace_given(self, **values) -> "OneVsAllRun":
         """A copy with the settings in ``values`` that are not ``None`` (command-line overrides)."""
@@ -186,7 +194,7 @@ def adgan_detector(run: OneVsAllRun, split: OneVsAllSplit, workdir) -> ADGANDete
         model=WGANGPConfig(ema_warmup=True, width=run.wgan_width, learning_rate=run.wgan_lr,
                            n_critic=run.wgan_n_critic, beta_1=run.wgan_beta_1,
                            latent_dim=run.wgan_latent_dim, gp_weight=run.wgan_gp_weight,
-                           clip_value=run.wgan_clip,
+                           clip_value=run.wgan_clip, rmsprop_epsilon=run.wgan_rmsprop_eps,
                            optimizer="rmsprop" if run.wgan_clip > 0 else "adam"),
         train=_train_config(run, run.wgan_steps, run.wgan_batch, len(split.x_train), seed,
                             job_dir(workdir, c, seed, wgan_model_name(run))),

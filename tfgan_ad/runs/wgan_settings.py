@@ -38,6 +38,9 @@ WGAN_SETTINGS = (
     WGANSetting("wgan_clip", 0.0, "clip", "critic weight clip", float,
                 "critic weight clip c (0: none); c > 0 is Arjovsky et al.'s weight-clipped WGAN: "
                 "both nets train with RMSprop at the Adam step's flag (β₁ unused)"),
+    WGANSetting("wgan_rmsprop_eps", 1e-8, "eps", "RMSprop ε", float,
+                "RMSprop ε, inside the square root as Keras adds it (used only with a clip; "
+                "1e-16 matches Arjovsky et al.'s PyTorch RMSprop, the run's 1e-8 does not)"),
 )
 
 

@@ -30,6 +30,7 @@ covered by the weight EMA.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import keras
@@ -59,8 +60,13 @@ class WGANGPConfig(ModelConfig):
             uses β₁ = 0; 0.5 is the common DCGAN-architecture choice).
         gp_weight: λ = 10 (0: no penalty, and none computed).
         n_critic: critic updates per generator update (5).
-        optimizer: ``"adam"`` (with ``beta_1``, ``beta_2``) or ``"rmsprop"`` (Arjovsky et
-            al.'s: ρ = 0.99, ε = 1e-8, no momentum; the betas are unused), both nets.
+        optimizer: ``"adam"`` (with ``beta_1``, ``beta_2``) or ``"rmsprop"`` (ρ = 0.99, no
+            momentum, ε ``rmsprop_epsilon``: PyTorch's defaults, which Arjovsky et al.'s code
+            ran; the betas are unused), both nets.
+        rmsprop_epsilon: Keras adds ε *inside* the square root (``lr·g/sqrt(v + ε)``),
+            PyTorch outside (``lr·g/(sqrt(v) + 1e-8)``); 1e-16 inside gives the same floor
+            of 1e-8 on the denominator. Keras's own 1e-7 (or 1e-8) would floor it at ~1e-4 and
+            damp every step whose gradient is below that, as a clipped critic's often are.
         clip_value: c > 0 clips every critic weight to [−c, c] after each critic update
             (Arjovsky et al.: 0.01); 0 (default) clips nothing.
         ema_decay, ema_warmup: weight EMA for scoring and export.
@@ -79,6 +85,7 @@ class WGANGPConfig(ModelConfig):
     n_critic: int = 5
     optimizer: str = "adam"
     clip_value: float = 0.0
+    rmsprop_epsilon: float = 1e-16
 
     def __post_init__(self):
         super().__post_init__()
@@ -86,8 +93,11 @@ class WGANGPConfig(ModelConfig):
             raise ValueError(f"n_critic must be >= 1, got {self.n_critic}")
         if not self.gp_weight >= 0:  # also refuses NaN
             raise ValueError(f"gp_weight must be >= 0, got {self.gp_weight}")
-        if not self.clip_value >= 0:
-            raise ValueError(f"clip_value must be >= 0 (0: no clipping), got {self.clip_value}")
+        if not (self.clip_value >= 0 and math.isfinite(self.clip_value)):
+            raise ValueError(f"clip_value must be finite and >= 0 (0: no clipping), "
+                             f"got {self.clip_value}")
+        if not (self.rmsprop_epsilon > 0 and math.isfinite(self.rmsprop_epsilon)):
+            raise ValueError(f"rmsprop_epsilon must be finite and > 0, got {self.rmsprop_epsilon}")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {self.optimizer!r}; known: {OPTIMIZERS}")
         self.width = dcgan._check_width(self.width)
@@ -96,8 +106,9 @@ class WGANGPConfig(ModelConfig):
         """A built ``optimizer`` for ``variables`` (see the class docstring)."""
         if self.optimizer == "adam":
             return self.adam(name, variables)
-        return self.built(keras.optimizers.RMSprop(self.learning_rate, rho=0.99, epsilon=1e-8,
-                                                   name=name), variables)
+        return self.built(keras.optimizers.RMSprop(self.learning_rate, rho=0.99,
+                                                   epsilon=self.rmsprop_epsilon, name=name),
+                          variables)
 
 
 def build_networks(config: WGANGPConfig):
