@@ -101,7 +101,8 @@ class OneVsAllRun:
     A 64-dimensional latent space (``wgan_latent_dim``) then failed the WGAN-GP pilot (0.8712 vs
     0.9056): the paper's 256 stays. So did a gradient-penalty weight λ = 1
     (``wgan_gp_weight``; 0.9017 vs 0.9056): the issue's λ = 10 stays. Arjovsky et al.'s
-    weight-clipped WGAN (``wgan_clip`` 0.01, RMSprop 5e-5, λ 0) failed it too (0.5168), and
+    weight-clipped WGAN (``wgan_clip`` 0.01, RMSprop 5e-5, λ 0) failed it too (0.5168; 0.5324
+    with ``wgan_rmsprop_eps`` 1e-16, PyTorch's RMSprop), and
     standing BatchNorm statistics for the EMA generator lost on both pilot classes (0.8958
     vs 0.9056; ``mnist_adgan_validation.py --bn_stats``): the moving averages stay.
     BiGAN and GAN: the EGBAD MNIST settings of :class:`tfgan_ad.runs.mnist.MNISTRun`
