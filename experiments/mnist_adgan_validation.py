@@ -88,16 +88,12 @@ def main(_):
                 det.search_config = dataclasses.replace(
                     det.search_config, learning_rate=z_lr, theta_learning_rate=lr, steps=k,
                     beta_1=b1)
-                gen = det.gan.generator
+                gen, stats = det.gan.generator, {}  # no stats: the moving averages as they are
                 if bn != one_vs_all.MOVING_STATS:
                     with det.gan.ema.averaged():
-                        moving = dcgan.set_moving_statistics(
-                            gen, dcgan.standing_statistics(gen, seed=seed))
-                try:
+                        stats = dcgan.standing_statistics(gen, seed=seed)
+                with dcgan.moving_statistics(gen, stats):
                     found = one_vs_all.holdout_search(det, split, idx)
-                finally:
-                    if bn != one_vs_all.MOVING_STATS:
-                        dcgan.set_moving_statistics(gen, moving)
                 rec = {"experiment": "adgan_holdout", "normal_class": c, "seed": seed,
                        "theta_learning_rate": lr, "z_learning_rate": z_lr, "n_scored": len(idx),
                        **one_vs_all.wgan_settings_of(run), "bn_stats": bn, **found,

@@ -125,12 +125,16 @@ def test_standing_statistics_make_inference_mode_match_batch_statistics():
     before = np.abs(initial_stats.numpy() - train_out).mean()
     stats = dcgan.standing_statistics(g, n_batches=20, batch_size=64, seed=3)
     assert set(stats) == {"bn1", "bn2"}
-    old = dcgan.set_moving_statistics(g, stats)
-    after = np.abs(g(z).numpy() - train_out).mean()
+    with dcgan.moving_statistics(g, stats):
+        after = np.abs(g(z).numpy() - train_out).mean()
+        np.testing.assert_array_equal(g.bn1_moving_mean.numpy(), stats["bn1"][0].numpy())
     assert after < before / 5, (after, before)
-    np.testing.assert_array_equal(old["bn1"][0], np.zeros_like(old["bn1"][0]))
-    dcgan.set_moving_statistics(g, old)
-    np.testing.assert_array_equal(g.bn2_moving_variance.numpy(), np.ones_like(old["bn2"][1]))
+    np.testing.assert_array_equal(g.bn1_moving_mean.numpy(), np.zeros_like(stats["bn1"][0]))
+    np.testing.assert_array_equal(g.bn2_moving_variance.numpy(), np.ones_like(stats["bn2"][1]))
+    with pytest.raises(RuntimeError, match="inside"):  # restored on an error too
+        with dcgan.moving_statistics(g, stats):
+            raise RuntimeError("inside")
+    np.testing.assert_array_equal(g.bn2_moving_variance.numpy(), np.ones_like(stats["bn2"][1]))
     with pytest.raises(ValueError, match="n_batches"):
         dcgan.standing_statistics(g, n_batches=0)
 

@@ -60,6 +60,8 @@ it against ``tf.nn.conv2d_transpose``.
 
 from __future__ import annotations
 
+import contextlib
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -255,7 +257,7 @@ def standing_statistics(generator: "Generator", n_batches: int = 100, batch_size
     EMA weights are an average over many more, so under :meth:`EMA.averaged` they pair
     with statistics of other weights. Computing "standing" statistics for the weights in
     use (BigGAN's "standing statistics" for its EMA generator, Brock et al. 2019) removes the
-    mismatch; :func:`set_moving_statistics` installs them.
+    mismatch; :func:`moving_statistics` installs them for a ``with`` block.
     """
     if n_batches < 1 or batch_size < 2:
         raise ValueError(f"need n_batches >= 1 and batch_size >= 2, got {n_batches}, {batch_size}")
@@ -270,17 +272,22 @@ def standing_statistics(generator: "Generator", n_batches: int = 100, batch_size
     return {name: (m / n_batches, v / n_batches) for name, (m, v) in sums.items()}
 
 
-def set_moving_statistics(generator: "Generator", stats: dict) -> dict:
-    """Assign ``stats`` ({"bn1": (mean, var), ...}) to the BatchNorm moving statistics;
-    returns the values they replace (to restore them)."""
+@contextlib.contextmanager
+def moving_statistics(generator: "Generator", stats: dict):
+    """``with moving_statistics(g, stats):`` the BatchNorm moving statistics hold ``stats``
+    ({"bn1": (mean, var), ...}); on leaving, even on an error, every one of them (all taken
+    before the first assignment) is put back exactly."""
     params = generator.params()
-    old = {}
-    for name, (mean, var) in stats.items():
-        p = params[name]
-        old[name] = (p["moving_mean"].numpy(), p["moving_variance"].numpy())
-        p["moving_mean"].assign(mean)
-        p["moving_variance"].assign(var)
-    return old
+    saved = [(v, v.numpy()) for name in stats for v in
+             (params[name]["moving_mean"], params[name]["moving_variance"])]
+    try:
+        for name, (mean, var) in stats.items():
+            params[name]["moving_mean"].assign(mean)
+            params[name]["moving_variance"].assign(var)
+        yield
+    finally:
+        for v, value in saved:
+            v.assign(value)
 
 
 def _conv_t(x, kernel, stride=2):

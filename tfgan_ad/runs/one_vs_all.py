@@ -173,7 +173,7 @@ def record_wgan_settings(rec: dict) -> tuple:
 
 def _wgan_suffix(run: OneVsAllRun) -> str:
     """``_<tag><value>`` for every WGAN-GP setting not at its legacy value (``_w2``,
-    ``_lr0.001``, ``_batch128``, ``_ncritic10``, ``_wbeta0``, ``_z64``, ``_gp1``, ``_clip0.01``)."""
+    ``_lr0.001``, ``_batch128``, ``_ncritic10``, ``_wbeta0``, ``_z64``, ``_gp1``, ``_clip0.01``, ``_eps1e-16``)."""
     parts = []
     for st, v in zip(WGAN_SETTINGS, wgan_settings(run)):
         if v != st.legacy:
