@@ -137,6 +137,9 @@ def test_standing_statistics_make_inference_mode_match_batch_statistics():
     np.testing.assert_array_equal(g.bn2_moving_variance.numpy(), np.ones_like(stats["bn2"][1]))
     with pytest.raises(ValueError, match="n_batches"):
         dcgan.standing_statistics(g, n_batches=0)
+    with pytest.raises(ValueError, match=r"no BatchNorm layer named \['bn3'\]"):
+        with dcgan.moving_statistics(g, {"bn3": stats["bn1"]}):
+            pass
 
 
 def test_critic_shape_and_config():

@@ -278,6 +278,10 @@ def moving_statistics(generator: "Generator", stats: dict):
     ({"bn1": (mean, var), ...}); on leaving, even on an error, every one of them (all taken
     before the first assignment) is put back exactly."""
     params = generator.params()
+    bn_layers = sorted(name for name, leaves in params.items() if MOVING[0] in leaves)
+    unknown = sorted(set(stats) - set(bn_layers))
+    if unknown:
+        raise ValueError(f"no BatchNorm layer named {unknown} in the generator; it has {bn_layers}")
     saved = [(v, v.numpy()) for name in stats for v in
              (params[name]["moving_mean"], params[name]["moving_variance"])]
     try:
