@@ -13,12 +13,16 @@ setting may be checked or chosen; the test split plays no part.
     python experiments/mnist_adgan_validation.py --classes=5,8 --n=120 --z_lrs=0.1 --search_steps=10,15 --beta_1s=0.9
     python experiments/mnist_adgan_validation.py --classes=0,1,2,3,4,5,6,7,8,9 --n=120 --z_lrs=0.1 --beta_1s=0.9,0.5
     python experiments/mnist_adgan_validation.py --classes=5,8 --n=120 --z_lrs=0.1 --bn_stats=moving,standing
+    python experiments/mnist_adgan_validation.py --classes=5,8 --n=120 --z_lrs=0.1 --theta=per_seed,shared
     python experiments/mnist_adgan_validation.py --report
 
 ``--bn_stats=standing`` scores with the generator's BatchNorm statistics recomputed for its
 EMA weights (:func:`tfgan_ad.networks.dcgan.standing_statistics`, 100 batches of 64 prior
 draws, seeded by the job's seed) instead of the training run's moving averages; the
 checkpoint is left as it was.
+
+``--theta=shared`` scores with one θ per test point shared by its seeds
+(``ADGANSearchConfig.share_theta``) instead of the paper's θ_j per seed.
 """
 
 import itertools
@@ -29,6 +33,9 @@ from tfgan_ad.runs import restore_trained, set_threads
 from tfgan_ad.runs.wgan_settings import define_wgan_flags
 
 FLAGS = flags.FLAGS
+
+#: --theta's values: whether the seeds of a point share one θ
+THETA_SHARING = {"per_seed": False, "shared": True}
 flags.DEFINE_list("classes", ["0"], "normal classes")
 flags.DEFINE_list("seeds", ["0"], "seeds")
 flags.DEFINE_list("theta_lrs", ["1e-5"], "θ learning rates to score")
@@ -42,6 +49,9 @@ define_wgan_flags(flags, of=" of the checkpoint to use")
 flags.DEFINE_list("bn_stats", ["moving"], "generator BatchNorm statistics to score with: "
                   "'moving' (the training run's) and/or 'standing' (recomputed for the EMA "
                   "weights)")
+flags.DEFINE_list("theta", ["per_seed"], "generator weights θ of the search to score: "
+                  "per_seed (the paper's: each seed adapts its own θ_j) and/or shared (one θ per "
+                  "test point, adapted by all its seeds)")
 flags.DEFINE_integer("n", 80, "holdout images scored (half normal)")
 flags.DEFINE_integer("threads", 0, "TensorFlow threads (0 = default)")
 flags.DEFINE_string("workdir", "experiments/work", "checkpoints")
@@ -71,6 +81,10 @@ def main(_):
         raise app.UsageError(f"--bn_stats is empty; give one or more of {one_vs_all.BN_STATS}")
     if unknown:
         raise app.UsageError(f"unknown --bn_stats {sorted(unknown)}; known: {one_vs_all.BN_STATS}")
+    unknown = set(FLAGS.theta) - set(THETA_SHARING)
+    if not FLAGS.theta or unknown:
+        raise app.UsageError(f"--theta must name one or more of {sorted(THETA_SHARING)}, "
+                             f"got {FLAGS.theta}")
     files = train_test_files(load_mnist_files())
     store = ResultStore(FLAGS.out)
     for seed in map(int, FLAGS.seeds):
@@ -81,13 +95,13 @@ def main(_):
                 one_vs_all.adgan_detector(run, split, FLAGS.workdir), split.x_train,
                 "train the WGAN-GP with experiments/mnist_adgan.py --stage=wgan (with the same "
                 "--wgan_steps and --wgan_* flags)")
-            for bn, z_lr, lr, k, b1 in itertools.product(
-                    FLAGS.bn_stats, map(float, FLAGS.z_lrs), map(float, FLAGS.theta_lrs),
+            for bn, theta, z_lr, lr, k, b1 in itertools.product(
+                    FLAGS.bn_stats, FLAGS.theta, map(float, FLAGS.z_lrs), map(float, FLAGS.theta_lrs),
                     map(int, FLAGS.search_steps),
                     map(float, FLAGS.beta_1s or [run.adgan_beta_1])):
                 det.search_config = dataclasses.replace(
                     det.search_config, learning_rate=z_lr, theta_learning_rate=lr, steps=k,
-                    beta_1=b1)
+                    beta_1=b1, share_theta=THETA_SHARING[theta])
                 gen, stats = det.gan.generator, {}  # no stats: the moving averages as they are
                 if bn != one_vs_all.MOVING_STATS:
                     with det.gan.ema.averaged():
@@ -99,12 +113,13 @@ def main(_):
                        **one_vs_all.wgan_settings_of(run), "bn_stats": bn, **found,
                        "machine": machine(), "date": now()}
                 store.add([rec])
-                print({k: rec[k] for k in ("normal_class", "seed", "generator_steps", "bn_stats",
+                print({"share_theta": rec["search"]["share_theta"],
+                       **{k: rec[k] for k in ("normal_class", "seed", "generator_steps", "bn_stats",
                                            "z_learning_rate",
                                            "theta_learning_rate", "roc_auc_ink",
                                            "ink_correlation_anomalies",
                                            "roc_auc", "roc_auc_starts_only", "mean_loss_drop",
-                                           "seconds")}, flush=True)
+                                           "seconds")}}, flush=True)
 
 
 if __name__ == "__main__":

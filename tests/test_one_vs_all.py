@@ -354,7 +354,7 @@ def test_validation_report_ranks_settings_over_the_same_jobs():
             _holdout(2, 2002, 1.0, 0.95),  # only one job: not comparable with the others
             _holdout(0, 1008, 0.025, 0.98, n=80)]
     md = one_vs_all_report.validation_markdown(recs)
-    assert md.count("| 2 | 0 |") == 3 and "| 0 | 0 | 1008 | 1 | 0.0001 | – | 0.025 | 1e-05 | 5 | 0.9 | moving | 80 | 0.9800 |" in md
+    assert md.count("| 2 | 0 |") == 3 and "| 0 | 0 | 1008 | 1 | 0.0001 | – | 0.025 | 1e-05 | seed | 5 | 0.9 | moving | 80 | 0.9800 |" in md
     ranked = next(line for line in md.splitlines() if line.startswith("- class 2 seed 0, class 8"))
     assert ("2000 steps, width 1, z 0.1, θ 1e-05: 0.8350; "
             "1000 steps, width 1, z 0.025, θ 1e-05: 0.7650") in ranked
@@ -374,7 +374,7 @@ def test_validation_report_ranks_settings_over_the_same_jobs():
     # a wider WGAN-GP at the same length is a setting of its own, ranked with the others
     recs += [_holdout(c, 2002, 0.1, 0.95, width=2) for c in (2, 5, 8)]
     lines = one_vs_all_report.validation_markdown(recs).splitlines()
-    assert "| 2 | 0 | 2002 | 2 | 0.0001 | – | 0.1 | 1e-05 | 5 | 0.9 | moving | 120 | 0.9500 |" in "\n".join(lines)
+    assert "| 2 | 0 | 2002 | 2 | 0.0001 | – | 0.1 | 1e-05 | seed | 5 | 0.9 | moving | 120 | 0.9500 |" in "\n".join(lines)
     ranked = next(line for line in lines if line.startswith("- class 2 seed 0, class 5 seed 0, class 8"))
     assert ranked.endswith("2000 steps, width 2, z 0.1, θ 1e-05: 0.9500; 2000 steps, width 1, "
                            "z 0.1, θ 1e-05: 0.8567; 3000 steps, width 1, z 0.1, θ 1e-05: 0.8300. "
@@ -392,8 +392,8 @@ def test_validation_report_keeps_search_length_and_beta_apart():
         "2000 steps, width 1, z 0.1, θ 1e-05, β₁ 0.5: 0.8500; 2000 steps, width 1, z 0.1, "
         "θ 1e-05: 0.8350; 2000 steps, width 1, z 0.1, θ 1e-05, k 15: 0.7500. "
         "**Highest: 2000 steps, width 1, z 0.1, θ 1e-05, β₁ 0.5.**")
-    assert "| 8 | 0 | 2002 | 1 | 0.0001 | – | 0.1 | 1e-05 | 5 | 0.5 | moving | 120 | 0.8000 | 0.7000 | 0.500 | 0.28 | 0.74 | 100 |" in md
-    assert "| 8 | 0 | 2002 | 1 | 0.0001 | – | 0.1 | 1e-05 | 15 | 0.9 | moving | 120 | 0.7000 | 0.7000 | 0.500 | – | – | 100 |" in md
+    assert "| 8 | 0 | 2002 | 1 | 0.0001 | – | 0.1 | 1e-05 | seed | 5 | 0.5 | moving | 120 | 0.8000 | 0.7000 | 0.500 | 0.28 | 0.74 | 100 |" in md
+    assert "| 8 | 0 | 2002 | 1 | 0.0001 | – | 0.1 | 1e-05 | seed | 15 | 0.9 | moving | 120 | 0.7000 | 0.7000 | 0.500 | – | – | 100 |" in md
 
 
 def test_roc_points_are_a_monotone_curve_from_0_to_1():
@@ -711,9 +711,20 @@ def test_standing_bn_statistics_are_a_holdout_setting_of_their_own():
     recs = [_holdout(c, 2002, 0.1, 0.9) for c in (5, 8)]  # no field: the moving averages
     recs += [{**_holdout(c, 2002, 0.1, 0.95), "bn_stats": "standing"} for c in (5, 8)]
     md = one_vs_all_report.validation_markdown(recs)
-    assert "| 5 | 0 | 2002 | 1 | 0.0001 | – | 0.1 | 1e-05 | 5 | 0.9 | moving | 120 | 0.9000 |" in md
-    assert "| 5 | 0 | 2002 | 1 | 0.0001 | – | 0.1 | 1e-05 | 5 | 0.9 | standing | 120 | 0.9500 |" in md
+    assert "| 5 | 0 | 2002 | 1 | 0.0001 | – | 0.1 | 1e-05 | seed | 5 | 0.9 | moving | 120 | 0.9000 |" in md
+    assert "| 5 | 0 | 2002 | 1 | 0.0001 | – | 0.1 | 1e-05 | seed | 5 | 0.9 | standing | 120 | 0.9500 |" in md
     assert "2000 steps, width 1, z 0.1, θ 1e-05, standing BN statistics: 0.9500" in md
+
+
+def test_a_shared_theta_is_a_holdout_setting_of_its_own():
+    """Records with one θ per point are told apart from the paper's θ per seed (records from
+    before the field was read have ``share_theta`` False in their search config, or none)."""
+    recs = [_holdout(c, 2002, 0.1, 0.9) for c in (5, 8)]  # no share_theta: one θ per seed
+    recs += [_holdout(c, 2002, 0.1, 0.95, search={"share_theta": True}) for c in (5, 8)]
+    md = one_vs_all_report.validation_markdown(recs)
+    assert "| 5 | 0 | 2002 | 1 | 0.0001 | – | 0.1 | 1e-05 | seed | 5 | 0.9 | moving | 120 | 0.9000 |" in md
+    assert "| 5 | 0 | 2002 | 1 | 0.0001 | – | 0.1 | 1e-05 | point | 5 | 0.9 | moving | 120 | 0.9500 |" in md
+    assert "2000 steps, width 1, z 0.1, θ 1e-05, one θ per point: 0.9500" in md
 
 
 def test_report_is_not_written_for_a_run_whose_adgan_variant_has_no_records(tmp_path, capsys):

@@ -351,7 +351,8 @@ _HOLDOUT_FIELDS = ([("steps", int),        # WGAN-GP generator steps asked for
                     ("theta_lr", float),   # search's θ step
                     ("k", int),            # search steps
                     ("beta_1", float),     # search's Adam β₁
-                    ("bn_stats", str)]     # G's BatchNorm statistics: "moving" or "standing"
+                    ("bn_stats", str),     # G's BatchNorm statistics: "moving" or "standing"
+                    ("share_theta", bool)]  # one θ per test point instead of one per seed
                    + [(st.field, st.kind) for st in WGAN_SETTINGS if st.field != "wgan_width"]
                    + [("n_scored", int)])  # holdout images scored
 
@@ -375,6 +376,8 @@ class HoldoutSetting(NamedTuple("_HoldoutFields", _HOLDOUT_FIELDS)):
             label += f", β₁ {self.beta_1:g}"
         if self.bn_stats != MOVING_STATS:
             label += f", {self.bn_stats} BN statistics"
+        if self.share_theta:
+            label += ", one θ per point"
         label += "".join(f", WGAN-GP {st.label} {v:g}" for st, v in self._changed("wgan_width"))
         return label
 
@@ -399,7 +402,7 @@ def holdout_setting(rec: dict) -> HoldoutSetting:
         steps=steps, width=wgan.pop("wgan_width"), z_lr=search["learning_rate"],
         theta_lr=search["theta_learning_rate"], k=search.get("steps", _SEARCH.steps),
         beta_1=record_beta_1(rec), bn_stats=rec.get("bn_stats", MOVING_STATS),
-        n_scored=rec["n_scored"], **wgan)
+        share_theta=bool(search.get("share_theta", False)), n_scored=rec["n_scored"], **wgan)
 
 
 def _other_wgan_defaults() -> str:
@@ -428,7 +431,9 @@ def validation_markdown(records) -> str:
              "set; \"starts only\" scores the 64 starts without any search step; k is the "
              "number of search steps and β₁ Adam's; \"BN statistics\" are the generator's "
              "BatchNorm statistics: the training run's moving averages, or standing ones "
-             "recomputed for the EMA weights; \"ink only\" scores an image by its "
+             "recomputed for the EMA weights; \"θ per\" says whether each seed adapts its own "
+             "generator weights (seed, the paper's) or a point's seeds share one (point); "
+             "\"ink only\" scores an image by its "
              "fraction of bright pixels alone, and ρ(score, ink) is the Spearman correlation "
              "of the ADGAN score with ink among the anomalies (– in records from before "
              "these diagnostics). Generator "
@@ -439,13 +444,14 @@ def validation_markdown(records) -> str:
              f"its usual value ({_other_wgan_defaults()}). The highest mean is not the "
              "default by itself: README's ADGAN section states each choice and its rule.", "",
              "| class | seed | WGAN-GP steps | width | WGAN-GP Adam | other WGAN-GP | z step "
-             "| θ step | k | β₁ | BN statistics | holdout images | ROC-AUC | starts only "
+             "| θ step | θ per | k | β₁ | BN statistics | holdout images | ROC-AUC | starts only "
              "| loss drop | ink only | ρ(score, ink) | seconds |",
-             "|" + "---|" * 18]
+             "|" + "---|" * 19]
     for r in sorted(recs, key=lambda r: (r["normal_class"], r["seed"], holdout_setting(r))):
         st = holdout_setting(r)
         lines.append(f"| {r['normal_class']} | {r['seed']} | {r['generator_steps']} | {st.width} | "
-                     f"{st.wgan_lr:g} | {st.other_wgan()} | {st.z_lr:g} | {st.theta_lr:g} | {st.k} | {st.beta_1:g} | "
+                     f"{st.wgan_lr:g} | {st.other_wgan()} | {st.z_lr:g} | {st.theta_lr:g} | "
+                     f"{'point' if st.share_theta else 'seed'} | {st.k} | {st.beta_1:g} | "
                      f"{st.bn_stats} | {st.n_scored} | "
                      f"{r['roc_auc']:.4f} | {r['roc_auc_starts_only']:.4f} | "
                      f"{r['mean_loss_drop']:.3f} | {_diagnostic(r, 'roc_auc_ink')} | "
