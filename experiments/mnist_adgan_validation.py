@@ -29,13 +29,10 @@ import itertools
 
 from absl import app, flags
 
-from tfgan_ad.runs import restore_trained, set_threads
+from tfgan_ad.runs import restore_trained, set_threads, share_theta_values
 from tfgan_ad.runs.wgan_settings import define_wgan_flags
 
 FLAGS = flags.FLAGS
-
-#: --theta's values: whether the seeds of a point share one θ
-THETA_SHARING = {"per_seed": False, "shared": True}
 flags.DEFINE_list("classes", ["0"], "normal classes")
 flags.DEFINE_list("seeds", ["0"], "seeds")
 flags.DEFINE_list("theta_lrs", ["1e-5"], "θ learning rates to score")
@@ -81,10 +78,10 @@ def main(_):
         raise app.UsageError(f"--bn_stats is empty; give one or more of {one_vs_all.BN_STATS}")
     if unknown:
         raise app.UsageError(f"unknown --bn_stats {sorted(unknown)}; known: {one_vs_all.BN_STATS}")
-    unknown = set(FLAGS.theta) - set(THETA_SHARING)
-    if not FLAGS.theta or unknown:
-        raise app.UsageError(f"--theta must name one or more of {sorted(THETA_SHARING)}, "
-                             f"got {FLAGS.theta}")
+    try:
+        sharing = share_theta_values(FLAGS.theta)
+    except ValueError as e:
+        raise app.UsageError(str(e)) from None
     files = train_test_files(load_mnist_files())
     store = ResultStore(FLAGS.out)
     for seed in map(int, FLAGS.seeds):
@@ -95,13 +92,13 @@ def main(_):
                 one_vs_all.adgan_detector(run, split, FLAGS.workdir), split.x_train,
                 "train the WGAN-GP with experiments/mnist_adgan.py --stage=wgan (with the same "
                 "--wgan_steps and --wgan_* flags)")
-            for bn, theta, z_lr, lr, k, b1 in itertools.product(
-                    FLAGS.bn_stats, FLAGS.theta, map(float, FLAGS.z_lrs), map(float, FLAGS.theta_lrs),
+            for bn, share, z_lr, lr, k, b1 in itertools.product(
+                    FLAGS.bn_stats, sharing, map(float, FLAGS.z_lrs), map(float, FLAGS.theta_lrs),
                     map(int, FLAGS.search_steps),
                     map(float, FLAGS.beta_1s or [run.adgan_beta_1])):
                 det.search_config = dataclasses.replace(
                     det.search_config, learning_rate=z_lr, theta_learning_rate=lr, steps=k,
-                    beta_1=b1, share_theta=THETA_SHARING[theta])
+                    beta_1=b1, share_theta=share)
                 gen, stats = det.gan.generator, {}  # no stats: the moving averages as they are
                 if bn != one_vs_all.MOVING_STATS:
                     with det.gan.ema.averaged():

@@ -7,7 +7,7 @@ import pytest
 
 from tfgan_ad import baselines
 from tfgan_ad.data.mnist import load_mnist_files, one_vs_all_split, train_test_files
-from tfgan_ad.runs import one_vs_all, one_vs_all_report, require_checkpoint
+from tfgan_ad.runs import one_vs_all, one_vs_all_report, require_checkpoint, share_theta_values
 from tfgan_ad.runs.results import ResultStore, machine
 
 
@@ -725,6 +725,14 @@ def test_a_shared_theta_is_a_holdout_setting_of_its_own():
     assert "| 5 | 0 | 2002 | 1 | 0.0001 | – | 0.1 | 1e-05 | seed | 5 | 0.9 | moving | 120 | 0.9000 |" in md
     assert "| 5 | 0 | 2002 | 1 | 0.0001 | – | 0.1 | 1e-05 | point | 5 | 0.9 | moving | 120 | 0.9500 |" in md
     assert "2000 steps, width 1, z 0.1, θ 1e-05, one θ per point: 0.9500" in md
+
+
+def test_theta_flag_values_map_to_share_theta_and_refuse_unknown_names():
+    assert share_theta_values(["per_seed", "shared"]) == [False, True]
+    with pytest.raises(ValueError, match=r"one or more of \['per_seed', 'shared'\], got \['seed'\]"):
+        share_theta_values(["seed"])
+    with pytest.raises(ValueError, match="one or more of"):
+        share_theta_values([])
 
 
 def test_report_is_not_written_for_a_run_whose_adgan_variant_has_no_records(tmp_path, capsys):

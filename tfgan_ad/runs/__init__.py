@@ -1,6 +1,21 @@
 """Experiment and benchmark code behind the scripts in experiments/ and benchmarks/."""
 
 
+#: the scripts' names for ``ADGANSearchConfig.share_theta``: each seed adapts its own θ_j (the
+#: paper's search) or a test point's seeds share one θ
+THETA_SHARING = {"per_seed": False, "shared": True}
+
+
+def share_theta_values(names) -> list[bool]:
+    """``share_theta`` for each of ``names`` (a ``--theta`` flag's list); ValueError naming the
+    known values if the list is empty or has another name."""
+    unknown = [n for n in names if n not in THETA_SHARING]
+    if not names or unknown:
+        raise ValueError(f"--theta must name one or more of {sorted(THETA_SHARING)}, got "
+                         f"{list(names)}")
+    return [THETA_SHARING[n] for n in names]
+
+
 def set_threads(n: int) -> None:
     """Limit TensorFlow to ``n`` threads (0 = TensorFlow's default); call before any op."""
     if n:

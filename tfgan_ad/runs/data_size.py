@@ -91,7 +91,7 @@ def _validation_adgan(records, run, n: int) -> dict:
     wgan = one_vs_all.wgan_settings_of(run)
     want = HoldoutSetting(steps=run.wgan_steps, width=wgan.pop("wgan_width"), z_lr=run.adgan_z_lr,
                           theta_lr=THETA_LR, k=_SEARCH.steps, beta_1=run.adgan_beta_1,
-                          bn_stats=one_vs_all.MOVING_STATS,
+                          bn_stats=one_vs_all.MOVING_STATS, share_theta=False,
                           n_scored=n, **wgan)
     return {(r["normal_class"], r["seed"]): r["roc_auc"] for r in records
             if r.get("experiment") == "adgan_holdout" and holdout_setting(r) == want}
