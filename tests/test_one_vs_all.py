@@ -8,7 +8,7 @@ import pytest
 from tfgan_ad import baselines
 from tfgan_ad.data.mnist import load_mnist_files, one_vs_all_split, train_test_files
 from tfgan_ad.runs import one_vs_all, one_vs_all_report, require_checkpoint, share_theta_values
-from tfgan_ad.runs.results import ResultStore, machine
+from tfgan_ad.runs.results import ResultStore, machine, seed_interval
 
 
 @pytest.fixture(scope="module")
@@ -253,6 +253,33 @@ def test_report_means_and_files(tmp_path):
     assert (tmp_path / "r_roc.png").stat().st_size > 1000  # named after the results file
     assert "![ROC](r_roc.png)" in md and "from `r.json`" in md
     json.loads((tmp_path / "r.json").read_text())
+
+
+def test_seed_interval_pools_the_seed_spread_within_classes():
+    # class 0: 0.01, 0.03 (mean 0.02); class 1: -0.01, 0.01 (mean 0); each s² = 2e-4 with 1 df.
+    # Mean over classes 0.01; its variance (2e-4/2 + 2e-4/2) / 2² = 5e-5; t(0.975, 2) = 4.3027.
+    diffs = {(0, 0): 0.01, (0, 1): 0.03, (1, 0): -0.01, (1, 1): 0.01}
+    mean, half = seed_interval(diffs)
+    assert mean == pytest.approx(0.01) and half == pytest.approx(4.30265 * np.sqrt(5e-5), rel=1e-4)
+    # a class effect does not widen it: shifting a whole class moves the mean only
+    mean2, half2 = seed_interval({**diffs, (1, 0): 0.09, (1, 1): 0.11})
+    assert mean2 == pytest.approx(0.06) and half2 == pytest.approx(half)
+    assert seed_interval({(0, 0): 0.01, (1, 0): 0.02}) is None  # one seed per class: no spread
+
+
+def test_report_states_the_interval_of_each_difference(tmp_path):
+    recs = [_record("adgan", c, s, 0.9 + 0.02 * s, None) for c in range(10) for s in (0, 1)]
+    recs += [_record("gmm", c, s, 0.91, None) for c in range(10) for s in (0, 1)]
+    store = ResultStore(tmp_path / "r.json")
+    store.add(recs)
+    one_vs_all_report.write(store, tmp_path / "r.json",
+                            one_vs_all.OneVsAllRun(wgan_steps=1000, adgan_z_lr=0.025,
+                                                   adgan_beta_1=0.9, wgan_lr=1e-4))
+    md = (tmp_path / "r.md").read_text()
+    # differences -0.01 and +0.01 in every class: pooled s² = 2e-4 (10 df), se = sqrt(2e-4/20)
+    half = 2.22814 * np.sqrt(2e-4 / 20)
+    assert (f"ADGAN 0.9100 vs GMM (PCA) 0.9100 (20 jobs): ADGAN ≥; ADGAN higher on 10 of the 20; "
+            f"difference +0.0000, 95% interval {-half:+.4f} to {half:+.4f}") in md
 
 
 def test_report_refuses_records_on_two_sample_sizes(tmp_path):

@@ -28,7 +28,7 @@ from tfgan_ad.runs.one_vs_all import (
     record_wgan_settings,
     run_variant,
 )
-from tfgan_ad.runs.results import mean_std
+from tfgan_ad.runs.results import mean_std, seed_interval
 from tfgan_ad.scoring.adgan import ADGANSearchConfig
 
 _SEARCH = ADGANSearchConfig()  # the search's k a record without it used
@@ -229,7 +229,8 @@ def _acceptance(records, primary: tuple) -> str:
         higher = sum(aucs["adgan"][j] > aucs[m][j] for j in shared)
         rows.append(f"- ADGAN {a:.4f} vs {label} {b:.4f} ({len(shared)} job{'s' if len(shared) != 1 else ''}): "
                     + ("ADGAN ≥" if a >= b else "**ADGAN below**")
-                    + f"; ADGAN higher on {higher} of the {len(shared)}")
+                    + f"; ADGAN higher on {higher} of the {len(shared)}"
+                    + _difference_interval({j: aucs["adgan"][j] - aucs[m][j] for j in shared}))
         if len(shared) < len(jobs):
             short.append(label)
     if short:
@@ -237,6 +238,16 @@ def _acceptance(records, primary: tuple) -> str:
                     f"scored fewer of ADGAN's {len(jobs)} jobs; each is compared over the jobs "
                     "it shares with ADGAN, and this does not judge the full run.")
     return "\n".join(rows)
+
+
+def _difference_interval(diffs: dict) -> str:
+    """"; difference …, 95% interval … to …" from the per-job differences (seed-to-seed
+    spread within classes, :func:`tfgan_ad.runs.results.seed_interval`), or "" without it."""
+    ci = seed_interval(diffs)
+    if ci is None:
+        return ""
+    d, h = ci
+    return f"; difference {d:+.4f}, 95% interval {d - h:+.4f} to {d + h:+.4f}"
 
 
 def _variants_paired(records, primary: tuple) -> str:
@@ -331,6 +342,11 @@ def write(store, out, run=None) -> None:
           "## On all test items (the methods cheap enough to score them)", "",
           _table(records, False, primary), "",
           "## ADGAN against every other method (sample, mean over classes)", "",
+          "The difference is ADGAN's mean minus the method's; its 95% interval is a t-interval "
+          "from the seed-to-seed spread of the per-job differences within each class, pooled "
+          "over the classes (the classes are fixed: all are scored). It says how far another "
+          "set of seeds could move the difference; the acceptance compares the means as they "
+          "are.", "",
           _acceptance(records, primary), "",
           f"## ADGAN's other variants against the run's ({_variant_label(primary)})", "",
           _variants_paired(records, primary), "",

@@ -73,6 +73,30 @@ def mean_std(values) -> str:
     return f"{v.mean():.4f} ± {v.std(ddof=1):.4f}"
 
 
+def seed_interval(values: dict, level: float = 0.95) -> tuple[float, float] | None:
+    """(mean, half-width) of a ``level`` t-interval for the mean over classes of each class's
+    mean over its seeds, from ``values`` {(class, seed): value}, e.g. one method's ROC-AUC
+    minus another's on the same job.
+
+    The classes are fixed (every one is scored), so the spread that matters is from seed to
+    seed within a class: its variance is pooled over the classes (each with n_c seeds gives
+    n_c - 1 degrees of freedom), and the mean's variance is Σ_c s²/n_c / C². ``None`` when no
+    class has two seeds (no spread to estimate)."""
+    from scipy import stats
+
+    by = defaultdict(list)
+    for (c, _), v in values.items():
+        by[c].append(float(v))
+    groups = [np.asarray(v) for v in by.values()]
+    df = sum(len(g) - 1 for g in groups)
+    mean = float(np.mean([g.mean() for g in groups]))
+    if df == 0:
+        return None
+    pooled = sum(((g - g.mean()) ** 2).sum() for g in groups) / df
+    se = np.sqrt(pooled * sum(1 / len(g) for g in groups)) / len(groups)
+    return mean, float(stats.t.ppf(0.5 + level / 2, df) * se)
+
+
 def summary_table(records: list[dict], group_keys: tuple, metric_cols: list[tuple],
                   seed_key: str = "seed") -> str:
     """Markdown table: one row per group, each metric as mean ± sample std over seeds.
