@@ -86,7 +86,8 @@ def _time_option(gen, x, share_theta: bool) -> dict:
     )
 
     cfg = ADGANSearchConfig(n_seeds=FLAGS.seeds, steps=FLAGS.steps, share_theta=share_theta)
-    ppc = FLAGS.points_per_call or points_per_call_for(gen, cfg)
+    # the points searched at once: the search never chunks more than the points it is given
+    ppc = min(FLAGS.points_per_call or points_per_call_for(gen, cfg), len(x))
     scorer = make_adgan_scorer(gen, cfg, points_per_call=ppc, jit_compile=FLAGS.jit_compile)
     t0 = time.perf_counter()
     scorer(x)["score"].numpy()  # trace + warm-up, on the timed shape (no retrace when timed)

@@ -265,6 +265,11 @@ def test_seed_interval_pools_the_seed_spread_within_classes():
     mean2, half2 = seed_interval({**diffs, (1, 0): 0.09, (1, 1): 0.11})
     assert mean2 == pytest.approx(0.06) and half2 == pytest.approx(half)
     assert seed_interval({(0, 0): 0.01, (1, 0): 0.02}) is None  # one seed per class: no spread
+    # unequal seeds: class 0 has 3 (mean 0.02, s² 1e-4, 2 df), class 1 one (0.04, no df); the
+    # mean weighs each class 1/2, its variance is (1e-4/3 + 1e-4/1) / 2², t(0.975, 2)
+    mean, half = seed_interval({(0, 0): 0.01, (0, 1): 0.02, (0, 2): 0.03, (1, 0): 0.04})
+    assert mean == pytest.approx(0.03)
+    assert half == pytest.approx(4.30265 * np.sqrt((1e-4 / 3 + 1e-4) / 4), rel=1e-4)
 
 
 def test_report_states_the_interval_of_each_difference(tmp_path):

@@ -342,11 +342,12 @@ def write(store, out, run=None) -> None:
           "## On all test items (the methods cheap enough to score them)", "",
           _table(records, False, primary), "",
           "## ADGAN against every other method (sample, mean over classes)", "",
-          "The difference is ADGAN's mean minus the method's; its 95% interval is a t-interval "
-          "from the seed-to-seed spread of the per-job differences within each class, pooled "
-          "over the classes (the classes are fixed: all are scored). It says how far another "
-          "set of seeds could move the difference; the acceptance compares the means as they "
-          "are.", "",
+          "The difference is ADGAN's mean minus the method's. Its 95% interval is a "
+          "t-interval for that difference averaged over seeds, with the classes fixed (all "
+          "are scored), from the seed-to-seed spread of the per-job differences within each "
+          "class, pooled over the classes (it assumes that spread is alike in every class and "
+          "independent between classes). With few seeds per class it is rough; the "
+          "acceptance compares the means as they are.", "",
           _acceptance(records, primary), "",
           f"## ADGAN's other variants against the run's ({_variant_label(primary)})", "",
           _variants_paired(records, primary), "",
