@@ -29,7 +29,7 @@ import itertools
 
 from absl import app, flags
 
-from tfgan_ad.runs import restore_trained, set_threads, share_theta_values
+from tfgan_ad.runs import flag_choices, restore_trained, set_threads, share_theta_values
 from tfgan_ad.runs.wgan_settings import define_wgan_flags
 
 FLAGS = flags.FLAGS
@@ -73,12 +73,8 @@ def main(_):
         return
     run = one_vs_all.OneVsAllRun().replace_given(wgan_steps=FLAGS.wgan_steps,
                                                  **one_vs_all.wgan_settings_of(FLAGS))
-    unknown = set(FLAGS.bn_stats) - set(one_vs_all.BN_STATS)
-    if not FLAGS.bn_stats:
-        raise app.UsageError(f"--bn_stats is empty; give one or more of {one_vs_all.BN_STATS}")
-    if unknown:
-        raise app.UsageError(f"unknown --bn_stats {sorted(unknown)}; known: {one_vs_all.BN_STATS}")
     try:
+        bn_stats = flag_choices("--bn_stats", FLAGS.bn_stats, one_vs_all.BN_STATS)
         sharing = share_theta_values(FLAGS.theta)
     except ValueError as e:
         raise app.UsageError(str(e)) from None
@@ -93,7 +89,7 @@ def main(_):
                 "train the WGAN-GP with experiments/mnist_adgan.py --stage=wgan (with the same "
                 "--wgan_steps and --wgan_* flags)")
             for bn, share, z_lr, lr, k, b1 in itertools.product(
-                    FLAGS.bn_stats, sharing, map(float, FLAGS.z_lrs), map(float, FLAGS.theta_lrs),
+                    bn_stats, sharing, map(float, FLAGS.z_lrs), map(float, FLAGS.theta_lrs),
                     map(int, FLAGS.search_steps),
                     map(float, FLAGS.beta_1s or [run.adgan_beta_1])):
                 det.search_config = dataclasses.replace(

@@ -7,7 +7,13 @@ import pytest
 
 from tfgan_ad import baselines
 from tfgan_ad.data.mnist import load_mnist_files, one_vs_all_split, train_test_files
-from tfgan_ad.runs import one_vs_all, one_vs_all_report, require_checkpoint, share_theta_values
+from tfgan_ad.runs import (
+    flag_choices,
+    one_vs_all,
+    one_vs_all_report,
+    require_checkpoint,
+    share_theta_values,
+)
 from tfgan_ad.runs.results import ResultStore, machine, seed_interval
 
 
@@ -765,6 +771,12 @@ def test_theta_flag_values_map_to_share_theta_and_refuse_unknown_names():
         share_theta_values(["seed"])
     with pytest.raises(ValueError, match="one or more of"):
         share_theta_values([])
+    assert flag_choices("--bn_stats", ["standing"], one_vs_all.BN_STATS) == ["standing"]
+    with pytest.raises(ValueError, match=r"--bn_stats must name one or more of \['moving', "
+                                         r"'standing'\], got \['stand'\]"):
+        flag_choices("--bn_stats", ["stand"], one_vs_all.BN_STATS)
+    with pytest.raises(ValueError, match=r"--bn_stats must name .*, got \[\]"):
+        flag_choices("--bn_stats", [], one_vs_all.BN_STATS)
 
 
 def test_report_is_not_written_for_a_run_whose_adgan_variant_has_no_records(tmp_path, capsys):

@@ -6,14 +6,18 @@
 THETA_SHARING = {"per_seed": False, "shared": True}
 
 
+def flag_choices(flag: str, names, known) -> list[str]:
+    """``names`` (a list flag's values) as a list; ValueError naming ``flag`` and the
+    ``known`` values if the list is empty or has a name not among them."""
+    if not names or any(n not in known for n in names):
+        raise ValueError(f"{flag} must name one or more of {sorted(known)}, got {list(names)}")
+    return list(names)
+
+
 def share_theta_values(names) -> list[bool]:
     """``share_theta`` for each of ``names`` (a ``--theta`` flag's list); ValueError naming the
     known values if the list is empty or has another name."""
-    unknown = [n for n in names if n not in THETA_SHARING]
-    if not names or unknown:
-        raise ValueError(f"--theta must name one or more of {sorted(THETA_SHARING)}, got "
-                         f"{list(names)}")
-    return [THETA_SHARING[n] for n in names]
+    return [THETA_SHARING[n] for n in flag_choices("--theta", names, THETA_SHARING)]
 
 
 def set_threads(n: int) -> None:

@@ -104,7 +104,8 @@ class OneVsAllRun:
     weight-clipped WGAN (``wgan_clip`` 0.01, RMSprop 5e-5, λ 0) failed it too (0.5168; 0.5324
     with ``wgan_rmsprop_eps`` 1e-16, PyTorch's RMSprop), and
     standing BatchNorm statistics for the EMA generator lost on both pilot classes (0.8958
-    vs 0.9056; ``mnist_adgan_validation.py --bn_stats``): the moving averages stay.
+    vs 0.9056; ``mnist_adgan_validation.py --bn_stats``): the moving averages stay. Width 2 at
+    Adam 1e-3 (``wgan_width``; 0.9074 vs 0.9056) fell short of its +0.02 bar: width 1 stays.
     BiGAN and GAN: the EGBAD MNIST settings of :class:`tfgan_ad.runs.mnist.MNISTRun`
     (Table 3/4 nets, batch 100, latent 200, Adam 1e-4, EMA 0.999 with warm-up,
     dropout 0.5) for ``egbad_steps`` updates. Searches: the papers' defaults
