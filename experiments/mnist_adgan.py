@@ -14,7 +14,7 @@ scored every job the other methods have.
     python experiments/mnist_adgan.py --report
 
 ``--search_sample=320`` compares the methods on 320 test items per job instead of 160 (its own
-results file, ``mnist_adgan_n320.json``; README says why).
+results file, ``mnist_adgan_n320.json``; experiments/adgan_pilots.md says why).
 """
 
 from absl import app, flags
