@@ -459,7 +459,8 @@ def validation_markdown(records) -> str:
              "where a critic weight clip is set); \"other WGAN-GP\" names any other WGAN-GP "
              "setting not at "
              f"its usual value ({_other_wgan_defaults()}). The highest mean is not the "
-             "default by itself: README's ADGAN section states each choice and its rule.", "",
+             "default by itself: `experiments/adgan_pilots.md` states each choice and its "
+             "rule.", "",
              "| class | seed | WGAN-GP steps | width | WGAN-GP Adam | other WGAN-GP | z step "
              "| θ step | θ per | k | β₁ | BN statistics | holdout images | ROC-AUC | starts only "
              "| loss drop | ink only | ρ(score, ink) | seconds |",
