@@ -20,7 +20,8 @@ import numpy as np
 def machine() -> dict:
     """The machine and the thread counts in force. ``native_threads``: each native thread
     pool (BLAS, OpenMP) and its size, which ``--threads`` (TensorFlow's) does not limit and
-    which can change a result (the KDE baseline's bandwidth choice does; README)."""
+    which can change a result (the KDE baseline's bandwidth choice does;
+    experiments/adgan_pilots.md, "A larger test sample")."""
     import sklearn
     import tensorflow as tf
     from threadpoolctl import threadpool_info  # a scikit-learn dependency
