@@ -106,8 +106,8 @@ class OneVsAllRun:
     standing BatchNorm statistics for the EMA generator lost on both pilot classes (0.8958
     vs 0.9056; ``mnist_adgan_validation.py --bn_stats``): the moving averages stay. Width 2 at
     Adam 1e-3 (``wgan_width``; 0.9074 vs 0.9056) fell short of its +0.02 bar: width 1 stays.
-    4,000 steps at Adam 1e-3 (0.9150 vs 0.9056) fell short of it too: 2,000 stay. Every rule
-    and result: ``experiments/adgan_pilots.md``.
+    4,000 and 8,000 steps at Adam 1e-3 (0.9150 and 0.9119 vs 0.9056) fell short of it too:
+    2,000 stay. Every rule and result: ``experiments/adgan_pilots.md``.
     BiGAN and GAN: the EGBAD MNIST settings of :class:`tfgan_ad.runs.mnist.MNISTRun`
     (Table 3/4 nets, batch 100, latent 200, Adam 1e-4, EMA 0.999 with warm-up,
     dropout 0.5) for ``egbad_steps`` updates. Searches: the papers' defaults
