@@ -74,7 +74,8 @@ def publish_adgan(c: int):
     files = train_test_files(load_mnist_files())
     split = one_vs_all_split(*files, c, FLAGS.seed, n_test=run.n_test)
     det = one_vs_all.adgan_detector(run, split, FLAGS.workdir)
-    require_checkpoint(det, f"no experiment run for class {c}: run experiments/mnist_adgan.py first")
+    require_checkpoint(det, f"no finished experiment run for class {c}: run "
+                            "experiments/mnist_adgan.py first", n_train=len(split.x_train))
     det.threshold_sample = 64  # more training images than the experiment's, for a deployable threshold
     det.fit(split.x_train)  # restores the finished checkpoint; sets threshold_
     sample = one_vs_all.search_sample(split, run.search_sample)
@@ -149,7 +150,7 @@ def main(_):
         split = egbad_split(images, labels, digit, FLAGS.seed)
         det = mnist.bigan_detector(run, digit, FLAGS.seed, FLAGS.workdir, variant="fm")
         require_checkpoint(det, f"no finished experiment run for digit {digit}: run "
-                                "experiments/mnist_egbad.py first")
+                                "experiments/mnist_egbad.py first", n_train=len(split.x_train))
         det.fit(split.x_train)  # restores the finished checkpoint; sets threshold_
         card = {
             "name": name,

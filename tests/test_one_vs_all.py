@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from tfgan_ad import baselines
 from tfgan_ad.data.mnist import load_mnist_files, one_vs_all_split, train_test_files
@@ -502,6 +503,25 @@ def test_require_checkpoint_names_the_missing_directory_and_the_fix(files, tmp_p
     det = one_vs_all.adgan_detector(one_vs_all.OneVsAllRun(), split, tmp_path)
     with pytest.raises(FileNotFoundError, match=r"wgan_gp_lr0.001_class3_seed0.*train it so"):
         require_checkpoint(det, "train it so")
+
+
+def test_require_checkpoint_refuses_an_unfinished_run_instead_of_training_on(files, tmp_path):
+    """A shorter run's checkpoint in the directory (e.g. 2,000 steps where 4,000 are asked for)
+    must stop a script that only uses trained networks, before ``fit`` trains on and prunes."""
+    split = one_vs_all_split(*files, 3, 0, n_test=100)
+    det = one_vs_all.adgan_detector(one_vs_all.OneVsAllRun(), split, tmp_path)
+    cfg = det.train_config
+    total = cfg.epochs * (len(split.x_train) // cfg.batch_size)
+    step = tf.Variable(total - 1, dtype=tf.int64)
+    manager = tf.train.CheckpointManager(tf.train.Checkpoint(step=step), cfg.checkpoint_dir, 3)
+    manager.save(checkpoint_number=total - 1)
+    require_checkpoint(det, "train it so")  # without n_train: any checkpoint will do
+    with pytest.raises(FileNotFoundError, match=rf"at step {total - 1}, short of the {total} "
+                                                r"steps.*train it so"):
+        require_checkpoint(det, "train it so", n_train=len(split.x_train))
+    step.assign(total)
+    manager.save(checkpoint_number=total)
+    require_checkpoint(det, "train it so", n_train=len(split.x_train))  # the finished run
 
 
 def test_a_wider_wgan_gp_has_its_own_checkpoints_score_files_and_variant(tmp_path):

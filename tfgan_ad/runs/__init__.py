@@ -28,20 +28,35 @@ def set_threads(n: int) -> None:
         tf.config.threading.set_inter_op_parallelism_threads(n)
 
 
-def require_checkpoint(det, hint: str) -> None:
+def require_checkpoint(det, hint: str, n_train: int | None = None) -> None:
     """Raise FileNotFoundError unless ``det``'s network has a checkpoint to restore, so that a
-    script meant to *use* a trained network never starts training one; ``hint`` says how to train it."""
+    script meant to *use* a trained network never starts training one; ``hint`` says how to
+    train it. Given ``n_train`` (the training rows ``fit`` will get), the checkpoint must also
+    be the finished run: one short of ``det``'s length would make ``fit`` train on from it in
+    that directory (pruning the older checkpoints there) instead of only restoring it."""
     import tensorflow as tf
-    directory = det.train_config.checkpoint_dir
-    if tf.train.latest_checkpoint(directory) is None:
-        raise FileNotFoundError(f"no checkpoint in {directory}: {hint}")
+    cfg = det.train_config
+    latest = tf.train.latest_checkpoint(cfg.checkpoint_dir)
+    if latest is None:
+        raise FileNotFoundError(f"no checkpoint in {cfg.checkpoint_dir}: {hint}")
+    if n_train is None:
+        return
+    total = cfg.epochs * (n_train // cfg.batch_size)
+    step = int(tf.train.load_variable(latest, "step/.ATTRIBUTES/VARIABLE_VALUE"))
+    if step < total:
+        raise FileNotFoundError(
+            f"the checkpoint in {cfg.checkpoint_dir} is at step {step}, short of the {total} "
+            f"steps asked for (unfinished, or a shorter run's); not training on from it here "
+            f"(to keep a shorter run, train the longer one from a copy of its directory under "
+            f"another work directory): {hint}")
 
 
 def restore_trained(det, x_train, hint: str):
     """``det`` with its trained network restored from its checkpoints (never trained here:
-    :func:`require_checkpoint` first, ``hint`` says how to train it). ``fit`` restores; the
-    threshold it sets from a training sample is not used by the scripts, so one row is scored."""
+    :func:`require_checkpoint` first, with ``len(x_train)``, so the checkpoint must be the
+    finished run; ``hint`` says how to train it). ``fit`` restores; the threshold it sets from
+    a training sample is not used by the scripts, so one row is scored."""
     det.threshold_sample = 1
-    require_checkpoint(det, hint)
+    require_checkpoint(det, hint, n_train=len(x_train))
     det.fit(x_train)
     return det
