@@ -35,14 +35,14 @@ def require_checkpoint(det, hint: str, n_train: int | None = None) -> None:
     be the finished run: one short of ``det``'s length would make ``fit`` train on from it in
     that directory (pruning the older checkpoints there) instead of only restoring it."""
     import tensorflow as tf
+
+    from tfgan_ad.training.trainer import checkpoint_step
     cfg = det.train_config
-    latest = tf.train.latest_checkpoint(cfg.checkpoint_dir)
-    if latest is None:
+    if tf.train.latest_checkpoint(cfg.checkpoint_dir) is None:
         raise FileNotFoundError(f"no checkpoint in {cfg.checkpoint_dir}: {hint}")
     if n_train is None:
         return
-    total = cfg.epochs * (n_train // cfg.batch_size)
-    step = int(tf.train.load_variable(latest, "step/.ATTRIBUTES/VARIABLE_VALUE"))
+    step, total = checkpoint_step(cfg.checkpoint_dir), cfg.total_steps(n_train)
     if step < total:
         raise FileNotFoundError(
             f"the checkpoint in {cfg.checkpoint_dir} is at step {step}, short of the {total} "

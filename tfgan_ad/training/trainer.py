@@ -54,6 +54,10 @@ import tensorflow as tf
 from tfgan_ad.training.ema import EMA
 
 
+#: the name of the step counter in a :class:`Trainer` checkpoint
+_STEP = "step"
+
+
 class GANModel(Protocol):
     """What the trainer needs from a GAN (BiGAN, GAN, WGAN-GP)."""
 
@@ -102,6 +106,10 @@ class TrainConfig:
         if self.batch_size < 1:  # e.g. a bad --wgan_batch: no empty or negative batches
             raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
 
+    def total_steps(self, n_train: int) -> int:
+        """Steps of the whole run on ``n_train`` rows: ``epochs`` of ``N // batch_size`` each."""
+        return self.epochs * (n_train // self.batch_size)
+
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
@@ -126,7 +134,7 @@ class Trainer:
         with self.strategy.scope():
             self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step",
                                     aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
-        self.checkpoint = tf.train.Checkpoint(step=self.step, **model.checkpoint_items())
+        self.checkpoint = tf.train.Checkpoint(**{_STEP: self.step}, **model.checkpoint_items())
         self.is_chief, self._scratch = _worker_role(self.strategy)
         self.manager = None
         if config.checkpoint_dir:
@@ -218,7 +226,7 @@ class Trainer:
         if steps_per_epoch == 0:
             raise ValueError(f"need at least batch_size={cfg.batch_size} rows, got {n}")
         self.restore()
-        total = cfg.epochs * steps_per_epoch
+        total = cfg.total_steps(n)
         if self.global_step > total:
             # a longer run's checkpoint: using it as this shorter run would mislabel the model
             raise ValueError(
@@ -285,6 +293,15 @@ class Trainer:
             shutil.rmtree(self._scratch, ignore_errors=True)
         self.steps_per_second = steps_run / t_train if t_train > 0 else None
         return self.history
+
+
+def checkpoint_step(directory) -> int | None:
+    """The training step of the latest :class:`Trainer` checkpoint in ``directory`` (read
+    without building any network), or None if there is none."""
+    latest = tf.train.latest_checkpoint(directory)
+    if latest is None:
+        return None
+    return int(tf.train.load_variable(latest, f"{_STEP}/.ATTRIBUTES/VARIABLE_VALUE"))
 
 
 def _worker_role(strategy) -> tuple[bool, str | None]:
