@@ -28,8 +28,7 @@ def test_registered_models_are_listed():
 
 
 def test_saved_models_within_size_budget():
-    total = sum(p.stat().st_size for p in (zoo.root() / "saved_models").rglob("*") if p.is_file())
-    assert total <= 150 * 1024 * 1024
+    assert zoo.size_bytes(zoo.root() / "saved_models") <= zoo.SIZE_BUDGET_BYTES
 
 
 @pytest.mark.parametrize("name", KDD_MODELS)

@@ -28,6 +28,8 @@ from tfgan_ad.data.kdd99 import KDDRecords
 from tfgan_ad.errors import assertion_text
 
 BATCH = 65536
+#: the repository's budget for everything under ``saved_models/`` (150 MiB)
+SIZE_BUDGET_BYTES = 150 * 1024 * 1024
 
 
 class ZooError(Exception):
@@ -55,6 +57,11 @@ def registry(name: str) -> dict:
 def _files(directory: Path) -> builtins.list[str]:
     return sorted(p.relative_to(directory).as_posix() for p in directory.rglob("*")
                   if p.is_file())
+
+
+def size_bytes(directory: Path) -> int:
+    """Total size of the files under ``directory`` (directory entries not counted)."""
+    return sum((directory / rel).stat().st_size for rel in _files(directory))
 
 
 def file_hashes(directory: Path) -> dict:
