@@ -33,6 +33,23 @@ def test_batchnorm_statistics_do_not_change_in_inference_and_scores_are_batch_in
     np.testing.assert_allclose(alone[0], full[3], rtol=1e-5, atol=1e-6)
 
 
+def test_architecture_picks_its_table_defaults():
+    """architecture="mnist" alone gives the MNIST settings (Table 4 and the reference
+    code), not KDD99's Table 6; explicit values win; records round-trip unchanged."""
+    from tfgan_ad.training.bigan import BiGAN, BiGANConfig
+    from tfgan_ad.training.gan import GANConfig
+    from tfgan_ad.training.wgan_gp import WGANGPConfig
+    for cls in (BiGANConfig, GANConfig):
+        m, k = cls(architecture="mnist"), cls()
+        assert (m.latent_dim, m.ema_decay, m.dropout) == (200, 0.999, 0.5)
+        assert (k.latent_dim, k.ema_decay, k.dropout) == (32, 0.9999, 0.2)
+        assert cls(architecture="mnist", latent_dim=64, dropout=0.0).to_dict()["latent_dim"] == 64
+        assert cls.from_dict(m.to_dict()) == m and None not in m.to_dict().values()
+    assert WGANGPConfig().latent_dim == 256 and WGANGPConfig().ema_decay == 0.999
+    gan = BiGAN(BiGANConfig(architecture="mnist"))
+    assert gan.encoder(tf.zeros([1, 28, 28, 1])).shape == (1, 200)
+
+
 def test_mnist_bigan_and_gan_train_a_few_steps():
     from tfgan_ad.training.bigan import BiGAN, BiGANConfig
     from tfgan_ad.training.gan import GAN, GANConfig

@@ -97,3 +97,24 @@ def test_wgan_gp_mixed_bfloat16_step_and_float32_penalty():
 def test_unknown_precision_is_refused():
     with pytest.raises(ValueError, match="precision 'float8'"):
         BiGANConfig(precision="float8")
+
+
+def test_float16_refuses_inputs_beyond_its_range():
+    """Under mixed_float16 a feature above 65504 would be inf in the first layer (NaN
+    scores, a NaN loss); training and scoring refuse it by name, bf16 takes it."""
+    from tfgan_ad.detector import BiGANDetector
+    x = _x()
+    x[3, 0] = 1e6  # a KDD99 byte count without scaling
+    gan = BiGAN(BiGANConfig(precision="mixed_float16"))
+    with pytest.raises(ValueError, match=r"training data reach 1e\+06, beyond float16's range"):
+        Trainer(gan, TrainConfig(epochs=1, batch_size=16, progress=False)).fit(x)
+    assert int(gan.opt_d.iterations.numpy()) == 0  # refused before any step
+    ok = _x()
+    det = BiGANDetector(model=BiGANConfig(precision="mixed_float16"),
+                        train=TrainConfig(epochs=1, batch_size=16, progress=False)).fit(ok)
+    assert np.all(np.isfinite(det.score_samples(ok)))
+    with pytest.raises(ValueError, match="features reach 1e\\+06.*mixed_bfloat16"):
+        det.score_samples(x)
+    bf16 = BiGANDetector(model=BiGANConfig(precision="mixed_bfloat16"),
+                         train=TrainConfig(epochs=1, batch_size=16, progress=False)).fit(x)
+    assert np.all(np.isfinite(bf16.score_samples(x)))

@@ -105,8 +105,11 @@ class Detector:
                          for i in range(0, n, SCORE_BATCH)]
             except tf.errors.InvalidArgumentError as err:
                 raise ValueError(f"bad records: {assertion_text(err.message)}") from None
-            return np.concatenate([p.numpy() for p in parts])
-        return self._check_features(X)
+            features = np.concatenate([p.numpy() for p in parts])
+        else:
+            features = self._check_features(X)
+        self.model_config.check_range(features, "features")
+        return features
 
     def _check_features(self, X) -> np.ndarray:
         X = np.asarray(X)

@@ -39,6 +39,11 @@ from tfgan_ad.scoring.norms import row_norm
 
 @dataclass(frozen=True)
 class AnoGANSearchConfig:
+    """AnoGAN's latent search: ``steps`` Adam steps on z at ``learning_rates``, switching
+    after the ``boundaries`` steps (the official EGBAD KDD99 code's 300, 400; its MNIST
+    code uses 200, 300; the paper gives neither), on the loss (1 − ``lam``)·L_G + ``lam``·L_D;
+    the score is EGBAD's with ``alpha``, ``variant`` and ``degree``."""
+
     steps: int = 500
     learning_rates: tuple = (0.01, 0.001, 0.0005)
     boundaries: tuple = (300, 400)

@@ -8,17 +8,29 @@ import dataclasses
 from dataclasses import dataclass
 
 import keras
+import numpy as np
 
 #: ``ModelConfig.precision`` values: Keras dtype policies
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+#: the largest finite float16; under ``mixed_float16`` a larger input becomes inf
+FLOAT16_MAX = float(np.finfo(np.float16).max)
+#: defaults of the fields a ``ModelConfig`` leaves ``None``, by architecture: EGBAD
+#: Table 6 (KDD99) and Table 4 with the reference code's MNIST settings (latent 200,
+#: EMA 0.999, dropout 0.5 in D; Table 3's GAN discriminator has no dropout)
+ARCHITECTURE_DEFAULTS = {
+    "kdd": dict(latent_dim=32, ema_decay=0.9999, dropout=0.2),
+    "mnist": dict(latent_dim=200, ema_decay=0.999, dropout=0.5),
+}
 
 
 @dataclass
 class ModelConfig:
-    """What to train: architecture and optimisation (EGBAD Tables 5-6 defaults).
+    """What to train: architecture and optimisation (EGBAD appendix defaults).
 
     Args:
         architecture: ``"kdd"`` (Tables 5-6 MLPs) or ``"mnist"`` (Tables 3-4 conv nets).
+            ``latent_dim``, ``ema_decay`` and ``dropout`` left ``None`` take this
+            architecture's defaults (:data:`ARCHITECTURE_DEFAULTS`).
         n_features, latent_dim: data and latent widths.
         learning_rate, beta_1, beta_2: Adam, the same for every network.
         ema_decay: decay of the weight EMA used for scoring and export.
@@ -36,17 +48,21 @@ class ModelConfig:
 
     architecture: str = "kdd"
     n_features: int = 121
-    latent_dim: int = 32
+    latent_dim: int | None = None
     learning_rate: float = 1e-5
     beta_1: float = 0.5
     beta_2: float = 0.999
-    ema_decay: float = 0.9999
+    ema_decay: float | None = None
     ema_warmup: bool = False
-    dropout: float = 0.2
+    dropout: float | None = None
     spectral_norm: bool = False
     precision: str = "float32"
 
     def __post_init__(self):
+        defaults = ARCHITECTURE_DEFAULTS.get(self.architecture, ARCHITECTURE_DEFAULTS["kdd"])
+        for name, value in defaults.items():
+            if getattr(self, name) is None:
+                setattr(self, name, value)
         if self.precision not in PRECISIONS:
             raise ValueError(f"unknown precision {self.precision!r}; known: {PRECISIONS}")
         if not self.learning_rate > 0:  # also refuses NaN
@@ -57,6 +73,23 @@ class ModelConfig:
         for name in ("beta_1", "beta_2"):  # Adam's decay rates; also refuses NaN
             if not 0.0 <= getattr(self, name) < 1.0:
                 raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
+
+    def check_range(self, x, what: str = "inputs") -> None:
+        """Refuse inputs that the networks' ``precision`` cannot represent.
+
+        Under ``mixed_float16`` each network's first layer casts its input to
+        float16, so a magnitude above 65504 becomes inf and the losses or scores
+        NaN. (bfloat16 has float32's range.)
+        """
+        if self.precision != "mixed_float16":
+            return
+        x = np.asarray(x)
+        if x.size and float(np.max(np.abs(x))) > FLOAT16_MAX:
+            raise ValueError(
+                f"{what} reach {float(np.max(np.abs(x))):.6g}, beyond float16's range "
+                f"(±{FLOAT16_MAX:g}) that precision 'mixed_float16' computes in: scale "
+                f"the features (e.g. KDD99 scaling 'log_minmax') or use precision "
+                f"'float32' or 'mixed_bfloat16'")
 
     @contextlib.contextmanager
     def precision_scope(self):

@@ -220,6 +220,8 @@ class Trainer:
             raise TypeError(f"training data must be floating point, got dtype {x.dtype}")
         if not np.all(np.isfinite(x)):
             raise ValueError("training data contains NaN or infinite values")
+        if hasattr(self.model, "config"):
+            self.model.config.check_range(x, "training data")
         cfg = self.config
         n = len(x)
         steps_per_epoch = n // cfg.batch_size
