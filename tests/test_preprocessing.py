@@ -107,6 +107,18 @@ def test_bad_inputs():
         KDDPreprocessor("zscore")
 
 
+@pytest.mark.parametrize("scaling", ["none", "minmax", "log_minmax"])
+def test_negative_counts_are_refused_in_the_graph_naming_the_column(scaling):
+    """log_minmax used to take log1p(max(x, 0)): a negative byte count scored as 0."""
+    rec = records([ROW, ROW]).as_inputs()
+    pre = KDDPreprocessor(scaling).adapt(rec)
+    bad = dict(rec, continuous=rec["continuous"].copy())
+    bad["continuous"][1, CONTINUOUS_COLUMNS.index("src_bytes")] = -5000.0
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"(?s)negative value.*src_bytes"):
+        pre(bad)
+    assert np.all(np.isfinite(pre(rec).numpy()))
+
+
 def test_config_round_trip():
     pre = KDDPreprocessor("log_minmax").adapt(records([ROW, ROW]).as_inputs())
     again = KDDPreprocessor.from_config(pre.get_config())

@@ -64,6 +64,41 @@ def test_a_checkpoint_past_the_asked_length_is_refused_not_used(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == files  # nothing written or removed
 
 
+def _snapshot(directory):
+    return {p.name: p.read_bytes() for p in directory.iterdir()}
+
+
+@pytest.mark.parametrize("damage", ["state file removed", "state file stale"])
+def test_checkpoints_without_a_valid_state_file_are_refused_not_overwritten(tmp_path, damage):
+    """Losing the 'checkpoint' state file must not make training restart from step 0
+    over the checkpoints (it would overwrite ckpt-<n> with new weights)."""
+    _, tr = fresh(str(tmp_path), epochs=1)
+    tr.fit(data())
+    state = tmp_path / "checkpoint"
+    if damage == "state file removed":
+        state.unlink()
+    else:
+        state.write_text('model_checkpoint_path: "ckpt-999"\n')
+    before = _snapshot(tmp_path)
+    _, tr2 = fresh(str(tmp_path), epochs=2)
+    with pytest.raises(ValueError, match=r"holds checkpoints \(ckpt-10.index\) but its state "
+                                         r"file 'checkpoint' (is missing|points at)"):
+        tr2.fit(data())
+    assert _snapshot(tmp_path) == before
+
+
+def test_an_unreadable_checkpoint_is_named_and_left_alone(tmp_path):
+    _, tr = fresh(str(tmp_path), epochs=1)
+    tr.fit(data())
+    (shard,) = tmp_path.glob("ckpt-10.data-*")
+    shard.write_bytes(shard.read_bytes()[:50])  # truncated
+    before = _snapshot(tmp_path)
+    _, tr2 = fresh(str(tmp_path), epochs=2)
+    with pytest.raises(ValueError, match=r"checkpoint .*ckpt-10 cannot be read"):
+        tr2.fit(data())
+    assert _snapshot(tmp_path) == before
+
+
 def test_history_tensorboard_and_finite_losses(tmp_path):
     gan, tr = fresh()
     tr.config.log_dir = str(tmp_path / "tb")

@@ -107,6 +107,17 @@ def test_export_never_overwrites(small_zoo):
         zoo.publish(det, "tiny_kdd", 1, {})
 
 
+@pytest.mark.parametrize("version", [1.7, -1, "2", True, None])
+def test_export_refuses_a_version_that_is_not_a_whole_number(small_zoo, tmp_path, version):
+    """A float, negative, string or bool version is refused by name, not coerced
+    (1.7 used to become 1 and then clash with version 1)."""
+    from tfgan_ad.export import export_saved_model
+    _, det, _ = small_zoo
+    with pytest.raises(ValueError, match=r"version must be an integer >= 0.*got"):
+        export_saved_model(det, tmp_path, version, {})
+    assert not any(tmp_path.iterdir())
+
+
 def test_plain_tensorflow_in_separate_process_matches(small_zoo, tmp_path):
     _, _, test = small_zoo
     model = zoo.load("tiny_kdd")

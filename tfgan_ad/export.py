@@ -33,6 +33,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import tensorflow as tf
 
 from tfgan_ad.data.kdd99 import CATEGORICAL_COLUMNS, COLUMNS, CONTINUOUS_COLUMNS
@@ -147,6 +148,9 @@ def export_saved_model(detector, base_dir: str | Path, version: int, metadata: d
     """
     if detector.gan is None or detector.threshold_ is None:
         raise RuntimeError("export needs a fitted detector (call fit first)")
+    if isinstance(version, bool) or not isinstance(version, (int, np.integer)) or version < 0:
+        raise ValueError(f"version must be an integer >= 0 (TF Serving's version "
+                         f"directories), got {version!r}")
     target = Path(base_dir) / str(int(version))
     if target.exists():
         raise FileExistsError(f"{target} exists; pick a new version number (never overwritten)")

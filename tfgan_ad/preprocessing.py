@@ -9,7 +9,8 @@ in file order, then one one-hot block per categorical column (in
 * ``"minmax"``: ``(x - min) / (max - min)`` with min/max of the training
   features (a constant column gets range 1), as the paper's text says.
 * ``"log_minmax"``: ``log1p`` of the continuous columns (all are counts, byte
-  totals or rates, hence ≥ 0), then min-max. This tames the heavy-tailed byte
+  totals or rates, hence ≥ 0; a negative value is refused whatever the
+  scaling), then min-max. This tames the heavy-tailed byte
   counts (up to ~7·10⁸) that otherwise dominate every L1 distance.
 
 Values outside the training range are *not* clipped at inference: a larger
@@ -85,7 +86,7 @@ class KDDPreprocessor(keras.layers.Layer):
         """One-hot + (for ``log_minmax``) log1p, before min-max: the part :meth:`adapt` fits on."""
         continuous, categorical = _check_inputs(inputs)
         if self.scaling == "log_minmax":
-            continuous = tf.math.log1p(tf.maximum(continuous, 0.0))
+            continuous = tf.math.log1p(continuous)  # ≥ 0, checked by _check_inputs
         blocks, checks = [continuous], []
         for j, column in enumerate(CATEGORICAL_COLUMNS):
             values = categorical[:, j]
@@ -169,4 +170,11 @@ def _check_inputs(inputs):
     continuous = tf.cast(continuous, tf.float32)
     continuous = tf.debugging.assert_all_finite(
         continuous, "'continuous' KDD columns contain NaN or infinite values")
-    return continuous, categorical
+    negative = tf.reduce_any(continuous < 0.0, axis=0)
+    check = tf.debugging.Assert(
+        tf.logical_not(tf.reduce_any(negative)),
+        ["negative value(s) in KDD column(s) that are counts, byte totals or rates (>= 0):",
+         tf.boolean_mask(tf.constant(CONTINUOUS_COLUMNS), negative)],
+        summarize=len(CONTINUOUS_COLUMNS))
+    with tf.control_dependencies([check]):
+        return tf.identity(continuous), categorical

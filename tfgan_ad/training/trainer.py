@@ -45,6 +45,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import keras
@@ -166,10 +167,16 @@ class Trainer:
         """
         if not self.config.checkpoint_dir:
             return False
-        latest = tf.train.latest_checkpoint(self.config.checkpoint_dir)
+        latest = latest_checkpoint(self.config.checkpoint_dir)
         if latest is None:
             return False
-        self.checkpoint.restore(latest).assert_existing_objects_matched()
+        try:
+            self.checkpoint.restore(latest).assert_existing_objects_matched()
+        except (tf.errors.OpError, IndexError) as err:  # truncated or garbled files
+            raise ValueError(f"checkpoint {latest} cannot be read ({type(err).__name__}: "
+                             f"{str(err).splitlines()[0] if str(err) else ''}); it is left as "
+                             f"it is: repair or remove it, or train in another "
+                             f"checkpoint_dir") from None
         return True
 
     def _replica_step(self, x, idx, seed):
@@ -297,10 +304,40 @@ class Trainer:
         return self.history
 
 
+def _index_order(name: str):
+    """Sort key of checkpoint index files: by their step number (``ckpt-60`` < ``ckpt-100``)."""
+    stem = name[:-len(".index")]
+    number = stem.rsplit("-", 1)[-1]
+    return (0, int(number), stem) if number.isdigit() else (1, 0, stem)
+
+
+def latest_checkpoint(directory) -> str | None:
+    """The checkpoint ``directory``'s state file points at, or None if it holds none.
+
+    Refuses (ValueError) a directory that holds checkpoint files when the state file
+    is missing or points at a checkpoint that is not there: training would otherwise
+    start again from step 0 and overwrite them.
+    """
+    latest = tf.train.latest_checkpoint(directory)
+    if latest is not None:
+        return latest
+    found = sorted((p.name for p in Path(directory).glob("*.index")), key=_index_order) \
+        if os.path.isdir(directory) else []
+    if found:
+        state = Path(directory) / "checkpoint"
+        why = "points at a checkpoint that is not there" if state.exists() else "is missing"
+        raise ValueError(
+            f"{directory} holds checkpoints ({', '.join(found[:5])}) but its state file "
+            f"'checkpoint' {why}; refusing to start from step 0 over them: write a state file "
+            f"naming one (model_checkpoint_path: \"{found[-1][:-len('.index')]}\") or use "
+            f"another checkpoint_dir")
+    return None
+
+
 def checkpoint_step(directory) -> int | None:
     """The training step of the latest :class:`Trainer` checkpoint in ``directory`` (read
     without building any network), or None if there is none."""
-    latest = tf.train.latest_checkpoint(directory)
+    latest = latest_checkpoint(directory)
     if latest is None:
         return None
     return int(tf.train.load_variable(latest, f"{_STEP}/.ATTRIBUTES/VARIABLE_VALUE"))
