@@ -7,45 +7,151 @@
 
 ``score`` streams the file in batches (memory does not grow with its size),
 writes ``line,score,is_anomaly`` per record, and reports bad rows with their
-line number on stderr (they are left out of the output).
+line number on stderr (they are left out of the output; exit code 1). Blank
+lines are skipped; a file with no records is an error. Gzip input is
+recognised by its content, not its name. ``-o FILE`` is written under a
+temporary name beside it and moved into place only when the run finishes; an
+existing FILE is replaced only with ``--overwrite``, and never the input.
+Any other error is one line on stderr, exit code 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import json
 import os
+import re
 import resource
 import shutil
 import sys
 import time
+import zlib
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+GZIP_MAGIC = b"\x1f\x8b"
 
-def _open_text(path: str):
+
+class CLIError(Exception):
+    """A fatal error, printed as one ``tfgan-ad: ...`` line."""
+
+
+def _input_path(path: str) -> Path | None:
     if path == "-":
-        return sys.stdin
+        return None
     p = Path(path)
     if not p.exists():
-        raise SystemExit(f"tfgan-ad: input file not found: {p}")
-    return gzip.open(p, "rt", newline="") if p.suffix == ".gz" else open(p, newline="")
+        raise CLIError(f"input file not found: {p}")
+    if p.is_dir():
+        raise CLIError(f"input {p} is a directory, not a file")
+    return p
 
 
-def _batches(f, size: int):
+def _open_binary(p: Path | None):
+    """The raw byte stream of ``p`` (stdin when None), decompressed if it is gzip."""
+    if p is None:
+        return contextlib.nullcontext(sys.stdin.buffer)
+    with open(p, "rb") as f:
+        magic = f.read(2)
+    if magic == GZIP_MAGIC:
+        return gzip.open(p, "rb")
+    if p.suffix == ".gz":
+        raise CLIError(f"{p} is named .gz but is not gzip data (it starts with {magic!r})")
+    return open(p, "rb")
+
+
+def _records(f, name: str):
+    """``(line number, text)`` of each non-blank line; undecodable input is fatal."""
+    i = 0
+    try:
+        for i, raw in enumerate(f, start=1):
+            try:
+                line = raw.decode("utf-8").rstrip("\r\n")
+            except UnicodeDecodeError as err:
+                raise CLIError(f"{name} line {i}: not UTF-8 text (byte 0x{raw[err.start]:02x} "
+                               f"at column {err.start + 1})") from None
+            if line.strip():
+                yield i, line
+    except (EOFError, zlib.error, gzip.BadGzipFile) as err:
+        raise CLIError(f"{name}: corrupt or truncated gzip data after {i} lines ({err})") from None
+
+
+def _batches(records, size: int):
     batch = []
-    for i, line in enumerate(f, start=1):
-        line = line.rstrip("\r\n")
-        if not line:
-            continue
-        batch.append((i, line))
+    for item in records:
+        batch.append(item)
         if len(batch) == size:
             yield batch
             batch = []
     if batch:
         yield batch
+
+
+@contextlib.contextmanager
+def _output(path: str | None, overwrite: bool, src: Path | None):
+    """A text stream for the scores. A regular file is written under a temporary name
+    beside it and moved into place only when the block completes; on an error the
+    temporary file is removed and any existing file is left as it was."""
+    if path is None:
+        yield sys.stdout
+        return
+    p = Path(path)
+    if p.is_dir():
+        raise CLIError(f"output {p} is a directory")
+    if p.exists() and src is not None and os.path.samefile(p, src):
+        raise CLIError(f"output {p} is the input file; write the scores elsewhere")
+    if p.exists() and not p.is_file():  # /dev/null, a pipe: nothing to replace
+        with open(p, "w") as out:
+            yield out
+        return
+    if p.exists() and not overwrite:
+        raise CLIError(f"output {p} exists; pass --overwrite to replace it")
+    target = p.resolve()
+    if not target.parent.is_dir():
+        raise CLIError(f"output directory {target.parent} does not exist")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        with open(tmp, "x") as out:
+            yield out
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+#: what the committed models' graphs would take silently: a minus sign (they clamp
+#: negative counts to 0) or a hexadecimal number
+_SUSPECT = re.compile(r"-|0[xX]")
+
+
+def _screen(batch):
+    """(lines the graph can take, [(line number, error)]): lines with a minus sign or a
+    hex number are checked by the Python parser, which refuses negative counts and
+    non-decimal numbers by column (older exported graphs clamp or accept them)."""
+    from tfgan_ad.data.kdd99 import parse_lines
+    good, bad = [], []
+    for n, line in batch:
+        if _SUSPECT.search(line):
+            try:
+                parse_lines([line])
+            except ValueError as err:
+                bad.append((n, str(err).replace("line 1: ", "", 1)))
+                continue
+        good.append((n, line))
+    return good, bad
+
+
+def _records_signature(model):
+    """The model's CSV-records signature, or a clear error for image models."""
+    serve = model.signature()
+    inputs = serve.structured_input_signature[1]
+    if "records" not in inputs:
+        kinds = ", ".join(f"{k} {v.dtype.name} {v.shape.as_list()}" for k, v in inputs.items())
+        raise CLIError(f"model {model.name} takes {kinds}, not CSV records; score it from "
+                       f"Python: zoo.load({model.name!r}).score(images)")
+    return serve
 
 
 def cmd_score(args) -> int:
@@ -54,14 +160,21 @@ def cmd_score(args) -> int:
 
     from tfgan_ad import zoo
     from tfgan_ad.errors import assertion_text
-    model = zoo.load(args.model)
-    serve = model.signature()
-    out = open(args.output, "w") if args.output else sys.stdout
-    out.write("line,score,is_anomaly\n")
+    src = _input_path(args.file)
+    name = "<stdin>" if src is None else str(src)
     n_ok = n_bad = 0
     t0 = last = time.time()
-    with _open_text(args.file) as f:
-        for batch in _batches(f, args.batch_size):
+    with _open_binary(src) as f, _output(args.output, args.overwrite, src) as out:
+        model = zoo.load(args.model)
+        serve = _records_signature(model)
+        out.write("line,score,is_anomaly\n")
+        for batch in _batches(_records(f, name), args.batch_size):
+            batch, bad = _screen(batch)
+            for n, message in bad:
+                n_bad += 1
+                print(f"line {n}: {message}", file=sys.stderr)
+            if not batch:
+                continue
             nums = [n for n, _ in batch]
             lines = np.array([s for _, s in batch], dtype=object)
             try:
@@ -83,8 +196,8 @@ def cmd_score(args) -> int:
                 last = time.time()
                 print(f"\r{n_ok:,} rows scored, {n_ok / (last - t0):,.0f} rows/s",
                       end="", file=sys.stderr)
-    if out is not sys.stdout:
-        out.close()
+        if n_ok + n_bad == 0:
+            raise CLIError(f"{name} has no records (it is empty or has only blank lines)")
     dt = time.time() - t0
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\r{n_ok:,} rows scored, {n_bad} bad rows, {dt:.1f} s, {n_ok / max(dt, 1e-9):,.0f} "
@@ -108,26 +221,72 @@ def cmd_info(args) -> int:
     return 0
 
 
+def _config_entry(name: str) -> str:
+    return (f"  config {{\n    name: \"{name}\"\n    base_path: \"/models/{name}\"\n"
+            f"    model_platform: \"tensorflow\"\n  }}\n")
+
+
+def _config_text(names) -> str:
+    return "model_config_list {\n" + "".join(_config_entry(n) for n in names) + "}\n"
+
+
+def _config_names(text: str) -> list[str] | None:
+    """The model names of a models.config this command wrote, else None (not ours)."""
+    names = re.findall(r'^    name: "([^"\n]*)"$', text, re.M)
+    return names if text == _config_text(names) else None
+
+
 def cmd_export(args) -> int:
-    """Copy a verified zoo SavedModel to ``DIR/<name>/<version>`` and write a models.config."""
+    """Copy a verified zoo SavedModel to ``DIR/<name>/<version>`` and write a models.config.
+
+    An existing models.config is extended only if it is exactly what this command
+    writes; any other file is left alone and the entry to add by hand is printed."""
     from tfgan_ad import zoo
+    directory = Path(args.directory)
+    if directory.exists() and not directory.is_dir():
+        raise CLIError(f"{directory} is not a directory")
     src = zoo.verify(args.model)
     reg = zoo.registry(args.model)
-    base = Path(args.directory) / args.model
-    dest = base / str(reg["version"])
+    dest = directory / args.model / str(reg["version"])
     if dest.exists():
-        raise SystemExit(f"tfgan-ad: {dest} exists; not overwritten")
-    shutil.copytree(src, dest)
-    config = Path(args.directory) / "models.config"
-    entry = (f"  config {{\n    name: \"{args.model}\"\n    base_path: \"/models/{args.model}\"\n"
-             f"    model_platform: \"tensorflow\"\n  }}\n")
-    if not config.exists():
-        config.write_text("model_config_list {\n" + entry + "}\n")
-    elif f'name: "{args.model}"' not in config.read_text():
-        text = config.read_text().rstrip().rstrip("}")
-        config.write_text(text + entry + "}\n")
+        raise CLIError(f"{dest} exists; not overwritten")
+    config = directory / "models.config"
+    names = []
+    if config.exists():
+        names = _config_names(config.read_text(errors="replace")) if config.is_file() else None
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    staging = dest.with_name(f".{dest.name}.{os.getpid()}.partial")
+    try:  # a copy that fails halfway leaves no version directory behind
+        shutil.copytree(src, staging)
+        os.rename(staging, dest)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    if names is None:
+        entry = " ".join(_config_entry(args.model).split())
+        print(f"exported {args.model} version {reg['version']} to {dest}")
+        print(f"tfgan-ad: {config} is not a models.config written by tfgan-ad; left unchanged. "
+              f"Add this entry to its model_config_list by hand (if it is not there): {entry}",
+              file=sys.stderr)
+        return 1
+    if args.model not in names:
+        tmp = config.with_name(f".models.config.{os.getpid()}.partial")
+        try:
+            tmp.write_text(_config_text([*names, args.model]))
+            os.replace(tmp, config)
+        finally:
+            tmp.unlink(missing_ok=True)
     print(f"exported {args.model} version {reg['version']} to {dest}; TF Serving config: {config}")
     return 0
+
+
+def _batch_size(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return n
 
 
 def main(argv=None) -> int:
@@ -139,9 +298,10 @@ def main(argv=None) -> int:
     p.set_defaults(fn=cmd_info)
     p = sub.add_parser("score", help="score a CSV/.gz file of raw records")
     p.add_argument("model")
-    p.add_argument("file", help="CSV or .gz of raw records, one per line ('-' = stdin)")
+    p.add_argument("file", help="CSV or gzip of raw records, one per line ('-' = stdin)")
     p.add_argument("-o", "--output", help="output CSV (default stdout)")
-    p.add_argument("--batch-size", type=int, default=8192)
+    p.add_argument("--overwrite", action="store_true", help="replace an existing output file")
+    p.add_argument("--batch-size", type=_batch_size, default=8192)
     p.add_argument("--no-progress", dest="progress", action="store_false")
     p.set_defaults(fn=cmd_score)
     p = sub.add_parser("export", help="copy a zoo model into a TF Serving model directory")
@@ -151,12 +311,15 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.fn(args)
+    except KeyboardInterrupt:
+        print("\ntfgan-ad: interrupted", file=sys.stderr)
+        return 130
     except Exception as err:  # a clear one-line error, not a traceback
         from tfgan_ad.zoo import ZooError
-        if isinstance(err, (ZooError, FileNotFoundError, ValueError)):
-            print(f"tfgan-ad: {err}", file=sys.stderr)
-            return 2
-        raise
+        known = isinstance(err, (CLIError, ZooError, OSError, ValueError))
+        message = str(err) if known else f"{type(err).__name__}: {err}"
+        print("tfgan-ad: " + " ".join(message.split()), file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ and how to score features.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from pathlib import Path
 
@@ -15,7 +16,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfgan_ad.data.kdd99 import KDDRecords
+from tfgan_ad.data.features import IMAGE_SHAPE, check_features
+from tfgan_ad.data.kdd99 import as_records
 from tfgan_ad.errors import assertion_text
 from tfgan_ad.metrics import contamination_threshold
 from tfgan_ad.scoring.adgan import ADGANSearchConfig, adgan_search_chunked, make_adgan_scorer
@@ -29,6 +31,13 @@ from tfgan_ad.training.wgan_gp import WGANGP, WGANGPConfig
 SCORE_BATCH = 16384
 #: architectures whose features are 28×28×1 images
 IMAGE_ARCHITECTURES = ("mnist", "dcgan")
+@contextlib.contextmanager
+def _named_errors():
+    """The preprocessing layer's in-graph checks (NaN, unknown category) as one ValueError."""
+    try:
+        yield
+    except tf.errors.InvalidArgumentError as err:
+        raise ValueError(f"bad records: {assertion_text(err.message)}") from None
 
 
 def _subdir(directory, restart: int):
@@ -39,10 +48,11 @@ class Detector:
     """The PyOD interface around a GAN: ``fit``, ``decision_function``, ``predict``.
 
     Args:
-        preprocessor: a layer mapping raw records to features (e.g.
+        preprocessor: a layer mapping raw KDD records to features (e.g.
             :class:`tfgan_ad.preprocessing.KDDPreprocessor`), fitted on the
-            training records by :meth:`fit`; ``None`` when ``X`` already holds
-            feature vectors.
+            training records by :meth:`fit`; ``X`` is then KDDRecords, a dict of
+            arrays or CSV lines (:func:`tfgan_ad.data.kdd99.as_records`). ``None``
+            when ``X`` already holds feature rows (images: floats in [-1, 1]).
         model: the model configuration (architecture, optimiser, EMA).
         train: :class:`TrainConfig` (epochs, batch, seed, checkpoints).
         contamination: fraction of the *training* rows allowed above
@@ -93,42 +103,23 @@ class Detector:
 
     # -- features ---------------------------------------------------------------------------
     def features(self, X) -> np.ndarray:
-        """Raw records → model features (float32, N × n_features), validated."""
-        if isinstance(X, KDDRecords):
-            X = X.as_inputs()
-        if self.preprocessor is not None and not isinstance(X, np.ndarray):
-            n = len(next(iter(X.values()))) if isinstance(X, dict) else None
-            if n == 0:
-                raise ValueError("empty batch: no records to score")
-            try:
-                parts = [self.preprocessor({k: v[i:i + SCORE_BATCH] for k, v in X.items()})
+        """Raw records → model features (float32, N × n_features), validated.
+
+        With a preprocessor ``X`` is raw KDD records in any form
+        :func:`tfgan_ad.data.kdd99.as_records` takes (KDDRecords, a dict of arrays,
+        CSV lines); without one, feature rows (see :func:`check_features`).
+        """
+        if self.preprocessor is not None:
+            inputs = as_records(X).as_inputs()
+            n = len(inputs["continuous"])
+            with _named_errors():
+                parts = [self.preprocessor({k: v[i:i + SCORE_BATCH] for k, v in inputs.items()})
                          for i in range(0, n, SCORE_BATCH)]
-            except tf.errors.InvalidArgumentError as err:
-                raise ValueError(f"bad records: {assertion_text(err.message)}") from None
             features = np.concatenate([p.numpy() for p in parts])
         else:
-            features = self._check_features(X)
+            features = check_features(X, self.feature_shape)
         self.model_config.check_range(features, "features")
         return features
-
-    def _check_features(self, X) -> np.ndarray:
-        X = np.asarray(X)
-        if X.dtype == object or X.dtype.kind in "USb":
-            raise TypeError(f"features must be numeric, got dtype {X.dtype}"
-                            + ("; raw records need a preprocessor" if X.dtype.kind in "OUS" else ""))
-        if self.model_config.architecture in IMAGE_ARCHITECTURES:
-            if X.ndim != 4 or X.shape[1:] != (28, 28, 1):
-                raise ValueError(f"images must have shape (N, 28, 28, 1), got {X.shape}")
-        else:
-            width = self.model_config.n_features
-            if X.ndim != 2 or X.shape[1] != width:
-                raise ValueError(f"features must have shape (N, {width}), got {X.shape}")
-        if len(X) == 0:
-            raise ValueError("empty batch: no rows to score")
-        if not np.all(np.isfinite(X)):
-            rows = np.unique(np.argwhere(~np.isfinite(X))[:, 0])
-            raise ValueError(f"features contain NaN or infinite values in rows {rows[:10].tolist()}")
-        return X.astype(np.float32)
 
     # -- training ---------------------------------------------------------------------------
     def fit(self, X, y=None):
@@ -136,9 +127,11 @@ class Detector:
 
         ``y`` is ignored (unsupervised), present for scikit-learn compatibility.
         """
-        if self.preprocessor is not None and hasattr(self.preprocessor, "adapt"):
-            inputs = X.as_inputs() if isinstance(X, KDDRecords) else X
-            self.preprocessor.adapt(inputs)
+        if self.preprocessor is not None:
+            X = as_records(X)
+            if hasattr(self.preprocessor, "adapt"):
+                with _named_errors():
+                    self.preprocessor.adapt(X.as_inputs())
         features = self.features(X)
         rows = self.threshold_rows(len(features))
         scored = features if len(rows) == len(features) else features[rows]
@@ -189,7 +182,7 @@ class Detector:
     @property
     def feature_shape(self) -> tuple:
         if self.model_config.architecture in IMAGE_ARCHITECTURES:
-            return (28, 28, 1)
+            return IMAGE_SHAPE
         return (self.model_config.n_features,)
 
     def networks(self) -> dict:

@@ -10,6 +10,12 @@ def assertion_text(message: str) -> str:
     for marker in ("Summarized data:", "assertion failed:"):
         if marker in message:
             message = message.split(marker, 1)[1]
+    # tf.debugging.assert_all_finite: "Graph execution error: Detected at node X defined
+    # at (most recent call last): <a traceback> <the message> : Tensor had NaN values
+    # {{node X}}]]": keep the message and what it found
+    finite = re.search(r"([^\n>]*?) : Tensor had (\w+) values", message)
+    if finite:
+        return f"{finite.group(1).strip()} ({finite.group(2)})"
     message = re.sub(r"b(['\"])(.*?)\1", r"\2", message)
     message = re.sub(r"\{\{function_node [^}]*\}\}|\[Op:\w+\]( name:)?", "", message)
     return " ".join(message.replace("[[", " ").split())[:600]

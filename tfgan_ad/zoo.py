@@ -18,13 +18,15 @@ from __future__ import annotations
 import builtins
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
 
 from tfgan_ad.data.datadir import sha256_of
-from tfgan_ad.data.kdd99 import KDDRecords
+from tfgan_ad.data.features import check_features
+from tfgan_ad.data.kdd99 import KDDRecords, as_records
 from tfgan_ad.errors import assertion_text
 
 BATCH = 65536
@@ -47,11 +49,29 @@ def list() -> builtins.list[str]:  # noqa: A001 - the zoo's public verb
 
 
 def registry(name: str) -> dict:
+    """The registry entry ``zoo/<name>.json``, checked for the keys the zoo reads."""
+    if not isinstance(name, str) or not re.fullmatch(r"\w[\w.-]*", name):
+        raise ZooError(f"zoo model names are plain names such as 'bigan_kdd99' (letters, "
+                       f"digits, '_', '.', '-'; no path parts); got {name!r}")
     path = root() / "zoo" / f"{name}.json"
     if not path.exists():
         raise ZooError(f"unknown zoo model {name!r}; available: {', '.join(list()) or 'none'}"
                        f" (zoo root {root()})")
-    return json.loads(path.read_text())
+    try:
+        entry = json.loads(path.read_text())
+    except (ValueError, OSError) as err:  # UnicodeDecodeError and JSONDecodeError too
+        raise ZooError(f"{name}: registry file {path} is unreadable or not valid JSON "
+                       f"({err}); restore it from version control") from None
+    kinds = {"path": str, "files": dict, "card": dict}
+    bad = [k for k, kind in kinds.items() if not isinstance(entry, dict)
+           or not isinstance(entry.get(k), kind)]
+    if bad:
+        raise ZooError(f"{name}: registry file {path} lacks {', '.join(map(repr, bad))} (needs "
+                       "'path': the artifact directory, 'files': SHA-256 by file, 'card': dict)")
+    if Path(entry["path"]).is_absolute() or ".." in Path(entry["path"]).parts:
+        raise ZooError(f"{name}: registry file {path}: 'path' must lie inside the zoo root, "
+                       f"got {entry['path']!r}")
+    return entry
 
 
 def _files(directory: Path) -> builtins.list[str]:
@@ -95,7 +115,16 @@ class ZooModel:
 
     def __init__(self, name: str, directory: Path, metadata: dict):
         self.name, self.directory, self.metadata = name, directory, metadata
-        self._model = tf.saved_model.load(str(directory))
+        try:
+            self._model = tf.saved_model.load(str(directory))
+            threshold = self.threshold
+        except Exception as err:  # any failure here means damaged or foreign artifacts
+            raise ZooError(f"{name}: cannot load the SavedModel in {directory} ({type(err).__name__}:"
+                           f" {str(err)[:300]}); the artifacts are damaged") from err
+        if "threshold" in metadata and not np.isclose(metadata["threshold"], threshold,
+                                                      rtol=1e-6, atol=0):
+            raise ZooError(f"{name}: the card's threshold {metadata['threshold']} is not the "
+                           f"model's own {threshold} (in {directory})")
 
     @property
     def threshold(self) -> float:
@@ -104,63 +133,53 @@ class ZooModel:
     def signature(self, name: str = "serving_default"):
         return self._model.signatures[name]
 
-    def _run(self, x) -> dict:
-        if isinstance(x, KDDRecords):
-            x = x.as_inputs()
-        if isinstance(x, str):
-            x = [x]
-        if isinstance(x, dict):
-            n = len(x["continuous"])
-            call = lambda s: self.signature("score_records")(  # noqa: E731
-                continuous=tf.constant(np.asarray(x["continuous"][s], np.float32)),
-                categorical=tf.constant(np.asarray(x["categorical"][s]).astype(str)))
-        else:
-            arr = np.asarray(x)
-            if arr.size == 0:
-                raise ValueError("empty batch: no records to score")
-            if arr.dtype.kind in "USO":
-                if arr.ndim != 1:
-                    raise ValueError(f"CSV records must be a 1-D list of lines, got shape {arr.shape}")
-                call = lambda s: self.signature()(records=tf.constant(arr[s].astype(str)))  # noqa
-            elif "image_shape" in self.metadata:
-                call = self._image_call(arr)
-            elif arr.dtype.kind in "fiu":
-                width = self.metadata.get("n_features", 121)
-                if arr.ndim != 2 or arr.shape[1] != width:
-                    raise ValueError(f"feature vectors must have shape (N, {width}), got {arr.shape}")
-                call = lambda s: self.signature("score_features")(  # noqa: E731
-                    features=tf.constant(arr[s].astype(np.float32)))
-            else:
-                raise TypeError(f"cannot score input of dtype {arr.dtype}")
-            n = len(arr)
-        if n == 0:
+    def _inputs(self, x) -> tuple[str, dict]:
+        """``(signature name, its inputs as arrays)`` for ``x``, checked."""
+        arr = None if isinstance(x, (dict, KDDRecords, str, bytes)) else np.asarray(x)
+        if arr is not None and arr.size == 0:
             raise ValueError("empty batch: no records to score")
+        if "image_shape" in self.metadata:
+            return self._image_inputs(x, arr)
+        if arr is not None and arr.dtype.kind in "biufc":  # feature vectors
+            if arr.dtype.kind in "bc":
+                raise TypeError(f"cannot score input of dtype {arr.dtype}")
+            width = self.metadata.get("n_features", 121)
+            return "score_features", {"features": check_features(arr, (width,))}
+        if "score_records" not in self._model.signatures:
+            raise ValueError(f"{self.name} takes feature vectors (N, "
+                             f"{self.metadata.get('n_features', 121)}) only")
+        records = as_records(x)
+        return "score_records", {"continuous": records.continuous.astype(np.float32),
+                                 "categorical": records.categorical}
+
+    def _image_inputs(self, x, arr) -> tuple[str, dict]:
+        """uint8 [N, 28, 28] raw pixels, or float [N, 28, 28, 1] already in [-1, 1]."""
+        h, w, c = self.metadata["image_shape"]
+        if arr is not None and arr.dtype == np.uint8 and arr.shape[1:] == (h, w):
+            return "score_pixels", {"pixels": arr}
+        if arr is not None and arr.dtype.kind in "iuf" and arr.shape[1:] == (h, w, c):
+            return "score_features", {"features": check_features(arr, (h, w, c))}
+        got = f"dtype {arr.dtype}, shape {arr.shape}" if arr is not None else type(x).__name__
+        raise ValueError(f"{self.name} is an image model: it takes uint8 [N, {h}, {w}] (0-255) "
+                         f"or float [N, {h}, {w}, {c}] in [-1, 1]; got {got}")
+
+    def _run(self, x) -> dict:
+        name, inputs = self._inputs(x)
+        n = len(next(iter(inputs.values())))
+        call = self.signature(name)
         parts = []
         for i in range(0, n, BATCH):
             try:
-                parts.append(call(slice(i, i + BATCH)))
+                parts.append(call(**{k: tf.constant(v[i:i + BATCH]) for k, v in inputs.items()}))
             except tf.errors.InvalidArgumentError as err:
                 raise ValueError(f"bad records in rows {i}..{min(i + BATCH, n) - 1}: "
                                  f"{assertion_text(err.message)}") from None
         return {k: np.concatenate([p[k].numpy() for p in parts]) for k in parts[0]}
 
-    def _image_call(self, arr):
-        """uint8 [N, 28, 28] raw pixels, or float [N, 28, 28, 1] already in [-1, 1]."""
-        h, w, c = self.metadata["image_shape"]
-        if arr.dtype == np.uint8 and arr.shape[1:] == (h, w):
-            return lambda s: self.signature("score_pixels")(pixels=tf.constant(arr[s]))
-        if arr.dtype.kind == "f" and arr.shape[1:] == (h, w, c):
-            if np.nanmin(arr) < -1.0 or np.nanmax(arr) > 1.0:
-                raise ValueError("float images must be scaled to [-1, 1] (pass raw 0-255 "
-                                 "pixels as uint8 [N, 28, 28] instead)")
-            return lambda s: self.signature("score_features")(  # noqa: E731
-                features=tf.constant(arr[s].astype(np.float32)))
-        raise ValueError(f"images must be uint8 [N, {h}, {w}] (0-255) or float [N, {h}, {w}, "
-                         f"{c}] in [-1, 1]; got dtype {arr.dtype}, shape {arr.shape}")
-
     def score(self, x) -> np.ndarray:
-        """Anomaly scores (higher = more anomalous) for CSV lines, KDDRecords, features,
-        or, for image models, uint8 pixels [N, 28, 28] / float images in [-1, 1]."""
+        """Anomaly scores (higher = more anomalous) for raw records (CSV lines, KDDRecords,
+        a dict of arrays: :func:`tfgan_ad.data.kdd99.as_records`), feature vectors, or,
+        for image models, uint8 pixels [N, 28, 28] / float images in [-1, 1]."""
         return self._run(x)["score"]
 
     def predict(self, x) -> np.ndarray:
@@ -169,9 +188,28 @@ class ZooModel:
 
 
 def load(name: str) -> ZooModel:
-    """Verify and load zoo model ``name`` (offline; raises ZooError naming any bad file)."""
+    """Verify and load zoo model ``name`` (offline; raises ZooError naming any bad file).
+
+    The registry's card must agree with the model card stored inside the artifact
+    (``assets/model_card.json``) on every key that one has; the registry may add
+    keys (``metrics``, measured after export).
+    """
     directory = verify(name)
-    return ZooModel(name, directory, registry(name)["card"])
+    card = registry(name)["card"]
+    own_path = directory / "assets" / "model_card.json"
+    try:
+        own = json.loads(own_path.read_text())
+    except (ValueError, OSError) as err:
+        own = err
+    if not isinstance(own, dict):
+        raise ZooError(f"{name}: cannot read the artifact's model card {own_path} "
+                       f"({own if isinstance(own, Exception) else 'not a JSON object'})")
+    differ = sorted(k for k in own if card.get(k, object()) != own[k])
+    if differ:
+        raise ZooError(f"{name}: the registry card disagrees with the artifact's own "
+                       f"{own_path} on {differ} (e.g. {differ[0]!r}: registry "
+                       f"{card.get(differ[0], '(missing)')!r}, artifact {own[differ[0]]!r})")
+    return ZooModel(name, directory, card)
 
 
 def publish(detector, name: str, version: int, card: dict) -> Path:

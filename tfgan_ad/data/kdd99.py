@@ -118,7 +118,8 @@ _CAT_IDX = [COLUMNS.index(c) for c in CATEGORICAL_COLUMNS]
 def parse_rows(rows, first_line: int = 1, with_label: bool = True) -> KDDRecords:
     """Parse CSV rows (lists of strings) into :class:`KDDRecords`.
 
-    Raises ``ValueError`` naming the line number and the column of the first bad field.
+    Raises ``ValueError`` naming the line number and the column of the first bad
+    field (wrong field count, not a number, NaN or infinite, negative).
     """
     n_expected = len(COLUMNS) + (1 if with_label else 0)
     cont, cat, lab = [], [], []
@@ -141,14 +142,89 @@ def parse_rows(rows, first_line: int = 1, with_label: bool = True) -> KDDRecords
         if with_label:
             lab.append(row[-1])
     continuous = np.asarray(cont, dtype=np.float64).reshape(-1, len(_CONT_IDX))
-    if not np.all(np.isfinite(continuous)):
-        bad = int(np.argwhere(~np.isfinite(continuous))[0, 0])
-        raise ValueError(f"line {first_line + bad}: a continuous column is NaN or infinite")
+    check_continuous(continuous, "line", first_line)
     return KDDRecords(
         continuous,
         np.asarray(cat, dtype=str).reshape(-1, len(_CAT_IDX)),
         np.asarray(lab, dtype=str) if with_label else None,
     )
+
+
+def parse_lines(lines) -> KDDRecords:
+    """CSV lines (strings, 41 fields; a 42nd label field is ignored, as the exported
+    graph's ``serving_default`` does) → :class:`KDDRecords`. Errors name the line
+    (1-based) and column, as :func:`parse_rows`."""
+    texts = [ln.decode() if isinstance(ln, bytes) else ln for ln in lines]
+    rows = [row[:len(COLUMNS)] if len(row) == len(COLUMNS) + 1 else row
+            for row in csv.reader(t.strip() for t in texts)]
+    return parse_rows(rows, with_label=False)
+
+
+def check_continuous(continuous: np.ndarray, unit: str = "row", first: int = 0) -> None:
+    """Refuse NaN, infinite, beyond-float32 or negative values (all 34 continuous columns
+    are counts or rates, so >= 0), naming the first bad value's ``unit`` and column."""
+    with np.errstate(invalid="ignore"):
+        bad = ~(np.abs(continuous) <= np.finfo(np.float32).max) | (continuous < 0)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        value = continuous[i, j]
+        problem = ("is negative" if value < 0 else "is NaN" if np.isnan(value)
+                   else "is infinite or beyond float32's range")
+        raise ValueError(f"{unit} {first + i}: column {CONTINUOUS_COLUMNS[j]!r} {problem} "
+                         f"({value:g}); the KDD99 continuous columns are counts and rates, "
+                         f"finite and >= 0")
+
+
+def as_records(x) -> KDDRecords:
+    """Raw KDD records, checked: the one validator of the Python scoring and fitting paths.
+
+    Takes :class:`KDDRecords`, a dict ``{"continuous": numbers (N, 34), "categorical":
+    strings (N, 7)}`` or CSV lines (a string or a 1-D sequence of strings, see
+    :func:`parse_lines`). Raises ``TypeError``/``ValueError`` naming the problem:
+    another input form, missing or unexpected keys, a wrong dtype or shape, row
+    counts that differ, no rows, and (naming row and column) NaN, infinite or
+    negative continuous values. Unknown category values are left to the
+    preprocessing layer (its ``unknown_category`` decides).
+    """
+    if isinstance(x, KDDRecords):
+        continuous, categorical, labels = x.continuous, x.categorical, x.labels
+    elif isinstance(x, dict):
+        if set(x) != {"continuous", "categorical"}:
+            raise ValueError("KDD record dicts take exactly the keys 'continuous' and "
+                             f"'categorical', got {sorted(map(str, x))}")
+        continuous, categorical, labels = x["continuous"], x["categorical"], None
+    else:
+        lines = np.asarray([x] if isinstance(x, (str, bytes)) else x)
+        if lines.size == 0:
+            raise ValueError("empty batch: no records")
+        if lines.ndim == 1 and _is_text(lines):
+            return parse_lines(lines)
+        raise TypeError(
+            "raw KDD records must be KDDRecords, a dict {'continuous': (N, 34) numbers, "
+            "'categorical': (N, 7) strings} or CSV lines (a 1-D sequence of strings); got "
+            f"{type(x).__name__} of dtype {lines.dtype}, shape {lines.shape}")
+    continuous, categorical = np.asarray(continuous), np.asarray(categorical)
+    if continuous.dtype.kind not in "iuf":
+        raise TypeError(f"'continuous' must hold numbers, got dtype {continuous.dtype}")
+    if not _is_text(categorical):
+        raise TypeError(f"'categorical' must hold strings, got dtype {categorical.dtype}")
+    for key, arr, width in (("continuous", continuous, len(CONTINUOUS_COLUMNS)),
+                            ("categorical", categorical, len(CATEGORICAL_COLUMNS))):
+        if arr.ndim != 2 or arr.shape[1] != width:
+            raise ValueError(f"{key!r} must have shape (N, {width}), got {arr.shape}")
+    if len(continuous) != len(categorical):
+        raise ValueError(f"'continuous' has {len(continuous)} rows but 'categorical' has "
+                         f"{len(categorical)}")
+    if len(continuous) == 0:
+        raise ValueError("empty batch: no records")
+    continuous = continuous.astype(np.float64, copy=False)
+    check_continuous(continuous)
+    return KDDRecords(continuous, categorical.astype(str, copy=False), labels)
+
+
+def _is_text(arr: np.ndarray) -> bool:
+    return arr.dtype.kind in "US" or (
+        arr.dtype == object and all(isinstance(v, str) for v in arr.flat))
 
 
 def read_csv(path: str | Path, with_label: bool | None = None) -> KDDRecords:
@@ -157,8 +233,12 @@ def read_csv(path: str | Path, with_label: bool | None = None) -> KDDRecords:
     if not path.exists():
         raise FileNotFoundError(f"KDD records file not found: {path}")
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", newline="") as f:
-        rows = list(csv.reader(f))
+    try:
+        with opener(path, "rt", newline="") as f:
+            rows = list(csv.reader(f))
+    except (OSError, EOFError, UnicodeDecodeError, csv.Error) as err:
+        raise ValueError(f"cannot read KDD records file {path}: {err} (truncated, not "
+                         f"{'gzip' if opener is gzip.open else 'plain text'}, or damaged?)") from None
     if with_label is None:
         with_label = bool(rows) and len(rows[0]) == len(COLUMNS) + 1
     return parse_rows(rows, with_label=with_label)

@@ -1,0 +1,159 @@
+"""``tfgan-ad`` run in-process: files are never lost, every error is one line."""
+
+import gzip
+import itertools
+import os
+from pathlib import Path
+
+import pytest
+
+from tfgan_ad.cli import main
+
+GZ = Path(os.environ["TFGAN_AD_DATA"]) / "kddcup99" / "kddcup.data_10_percent.gz"
+HEADER = "line,score,is_anomaly"
+
+
+@pytest.fixture(scope="module")
+def lines():
+    """The first 2000 raw KDD99 lines (the label included, as in the file)."""
+    with gzip.open(GZ, "rt") as f:
+        return [ln.rstrip("\n") for ln in itertools.islice(f, 2000)]
+
+
+@pytest.fixture
+def good(tmp_path, lines):
+    path = tmp_path / "good.csv"
+    path.write_text("\n".join(lines[:5]) + "\n")
+    return path
+
+
+def run(capsys, *argv):
+    """``(exit code, stderr)`` of ``tfgan-ad ARGV``; a fatal error must be one line."""
+    rc = main([str(a) for a in argv])
+    err = capsys.readouterr().err
+    if rc == 2:
+        assert err.startswith("tfgan-ad: ") and err.count("\n") == 1, err
+    return rc, err
+
+
+def test_output_equal_to_input_is_refused(capsys, good):
+    before = good.read_text()
+    rc, err = run(capsys, "score", "bigan_kdd99", good, "-o", good, "--overwrite")
+    assert rc == 2 and "is the input file" in err
+    assert good.read_text() == before
+
+
+def test_existing_output_needs_overwrite_and_survives_failures(capsys, tmp_path, good):
+    out = tmp_path / "e.csv"
+    out.write_text("PRECIOUS\n")
+    rc, err = run(capsys, "score", "bigan_kdd99", tmp_path / "missing.csv", "-o", out)
+    assert rc == 2 and "not found" in err and out.read_text() == "PRECIOUS\n"
+    rc, err = run(capsys, "score", "bigan_kdd99", good, "-o", out)
+    assert rc == 2 and "--overwrite" in err and out.read_text() == "PRECIOUS\n"
+    assert run(capsys, "score", "bigan_kdd99", good, "-o", out, "--overwrite")[0] == 0
+    assert out.read_text().splitlines()[0] == HEADER and len(out.read_text().splitlines()) == 6
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.csv", "good.csv"]  # no temp file
+    assert run(capsys, "score", "bigan_kdd99", good, "-o", os.devnull)[0] == 0  # not a file
+
+
+@pytest.mark.parametrize("damage", ["truncated", "corrupt", "plain text named .gz"])
+def test_bad_gzip_names_the_file_and_leaves_no_partial_output(capsys, tmp_path, lines, damage):
+    data = gzip.compress(("\n".join(lines) + "\n").encode())
+    data = {"truncated": data[:len(data) // 2],
+            "corrupt": data[:40] + bytes(200) + data[240:],
+            "plain text named .gz": "\n".join(lines).encode()}[damage]
+    src = tmp_path / "in.csv.gz"
+    src.write_bytes(data)
+    out = tmp_path / "out.csv"
+    out.write_text("PRECIOUS\n")
+    rc, err = run(capsys, "score", "bigan_kdd99", src, "-o", out, "--overwrite",
+                  "--batch-size", "100")
+    assert rc == 2 and str(src) in err and "gzip" in err
+    assert out.read_text() == "PRECIOUS\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv.gz", "out.csv"]
+
+
+def test_gzip_is_recognised_by_content_not_name(capsys, tmp_path, good):
+    src = tmp_path / "packed.csv"
+    src.write_bytes(gzip.compress(good.read_bytes()))
+    for path, out in [(good, "plain.csv"), (src, "packed_out.csv")]:
+        assert run(capsys, "score", "bigan_kdd99", path, "-o", tmp_path / out)[0] == 0
+    assert (tmp_path / "packed_out.csv").read_text() == (tmp_path / "plain.csv").read_text()
+
+
+@pytest.mark.parametrize("size", ["0", "-1", "ten"])
+def test_batch_size_must_be_positive(capsys, good, size):
+    with pytest.raises(SystemExit) as exit_:
+        main(["score", "bigan_kdd99", str(good), "--batch-size", size])
+    assert exit_.value.code == 2 and "--batch-size: must be a whole number >= 1" in \
+        capsys.readouterr().err
+
+
+def test_undecodable_input_names_file_and_line(capsys, tmp_path, lines):
+    src = tmp_path / "latin1.csv"
+    src.write_bytes(("\n".join(lines[:3]) + "\n").encode() + b"0,tcp,caf\xe9\n")
+    rc, err = run(capsys, "score", "bigan_kdd99", src, "-o", tmp_path / "out.csv")
+    assert rc == 2 and f"{src} line 4: not UTF-8 text (byte 0xe9" in err
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_directories_where_files_belong(capsys, tmp_path, good):
+    rc, err = run(capsys, "score", "bigan_kdd99", tmp_path)
+    assert rc == 2 and "is a directory" in err
+    rc, err = run(capsys, "score", "bigan_kdd99", good, "-o", tmp_path)
+    assert rc == 2 and "is a directory" in err
+    rc, err = run(capsys, "export", "bigan_kdd99", good)
+    assert rc == 2 and "is not a directory" in err
+
+
+def test_export_extends_only_its_own_models_config(capsys, tmp_path):
+    mine, theirs = tmp_path / "mine", tmp_path / "theirs"
+    assert run(capsys, "export", "bigan_kdd99", mine)[0] == 0
+    assert run(capsys, "export", "anogan_kdd99", mine)[0] == 0
+    config = (mine / "models.config").read_text()
+    assert config.startswith("model_config_list {\n") and config.endswith("  }\n}\n")
+    assert config.count("  config {") == 2 and 'name: "anogan_kdd99"' in config
+    theirs.mkdir()
+    (theirs / "models.config").write_text("# my config\n")
+    rc, err = run(capsys, "export", "bigan_kdd99", theirs)
+    assert rc == 1 and "by hand" in err and 'config { name: "bigan_kdd99"' in err
+    assert (theirs / "models.config").read_text() == "# my config\n"
+    assert (theirs / "bigan_kdd99" / "1" / "saved_model.pb").exists()
+
+
+def test_image_model_given_csv_says_what_it_takes(capsys, good):
+    rc, err = run(capsys, "score", "bigan_mnist_0", good)
+    assert rc == 2 and "takes pixels uint8" in err and "not CSV records" in err
+
+
+def test_empty_input_is_an_error_and_blank_lines_are_skipped(capsys, tmp_path, lines):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("\n  \n")
+    rc, err = run(capsys, "score", "bigan_kdd99", empty, "-o", tmp_path / "out.csv")
+    assert rc == 2 and "has no records" in err and not (tmp_path / "out.csv").exists()
+    src = tmp_path / "mixed.csv"
+    src.write_text("\n".join([lines[0], " \t", "", "1,2,3", lines[1]]) + "\n")
+    rc, err = run(capsys, "score", "bigan_kdd99", src, "-o", tmp_path / "out.csv")
+    assert rc == 1 and "line 4:" in err and "line 2:" not in err  # bad row reported, rest kept
+    rows = (tmp_path / "out.csv").read_text().splitlines()
+    assert rows[0] == HEADER and [r.split(",")[0] for r in rows[1:]] == ["1", "5"]
+
+
+def test_values_the_graph_would_take_silently_are_bad_rows(capsys, tmp_path, lines):
+    """The committed graphs clamp a negative count to 0 and read '0x10' as 16; the CLI
+    reports both as bad rows by column, and a NaN without TensorFlow's wrapping."""
+    rows = [f.split(",") for f in lines[:4]]
+    rows[0][4] = "-5000"   # src_bytes
+    rows[1][5] = "0x10"    # dst_bytes
+    rows[2][5] = "nan"
+    path = tmp_path / "values.csv"
+    path.write_text("\n".join(",".join(r) for r in rows) + "\n")
+    out = tmp_path / "s.csv"
+    rc, err = run(capsys, "score", "bigan_kdd99", path, "-o", out, "--no-progress")
+    assert rc == 1
+    assert "line 1: column 'src_bytes' is negative (-5000)" in err
+    assert "line 2: column 'dst_bytes' is not a number: '0x10'" in err
+    assert "line 3: 'continuous' KDD columns contain NaN or infinite values (NaN)\n" in err
+    assert "node" not in err and "Graph execution" not in err
+    assert out.read_text().splitlines()[1:] == [out.read_text().splitlines()[1]]
+    assert out.read_text().splitlines()[1].startswith("4,")

@@ -1,0 +1,133 @@
+"""Bad input to Detector.fit / scoring is refused by name, the same way in fit as in scoring."""
+
+import numpy as np
+import pytest
+
+from tfgan_ad.data.kdd99 import CONTINUOUS_COLUMNS, parse_rows
+from tfgan_ad.detector import ADGANDetector, BiGANDetector
+from tfgan_ad.preprocessing import KDDPreprocessor
+from tfgan_ad.training.bigan import BiGANConfig
+from tfgan_ad.training.trainer import TrainConfig
+
+LINE = ("0,tcp,{service},SF,{src_bytes},5450,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0,8,8,0.00,0.00,"
+        "0.00,0.00,1.00,0.00,0.00,9,9,1.00,0.00,0.11,0.00,0.00,0.00,0.00,0.00")
+SRC_BYTES = CONTINUOUS_COLUMNS.index("src_bytes")
+
+
+def lines(n):
+    rng = np.random.default_rng(0)
+    return [LINE.format(service=rng.choice(["http", "smtp", "private"]),
+                        src_bytes=int(rng.integers(0, 5000))) for i in range(n)]
+
+
+def records(text):
+    return parse_rows([ln.split(",") for ln in text], with_label=False)
+
+
+def kdd_detector():
+    return BiGANDetector(KDDPreprocessor("log_minmax"),
+                         train=TrainConfig(epochs=1, batch_size=50, progress=False))
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    return kdd_detector().fit(records(lines(100)))
+
+
+def with_value(records, row, column, value):
+    inputs = records.as_inputs()
+    cont = inputs["continuous"].astype(np.float64)
+    cont[row, column] = value
+    return dict(inputs, continuous=cont)
+
+
+# --- B, E: fit refuses what scoring refuses, with the same ValueError -----------------------
+
+@pytest.mark.parametrize("value, problem", [(-100, "is negative"), (np.nan, "is NaN")])
+def test_bad_values_are_refused_alike_in_fit_and_scoring(fitted, value, problem):
+    bad = with_value(records(lines(100)), 5, SRC_BYTES, value)
+    message = f"row 5: column 'src_bytes' {problem}"
+    with pytest.raises(ValueError, match=message) as in_fit:
+        kdd_detector().fit(bad)
+    with pytest.raises(ValueError, match=message) as in_scoring:
+        fitted.decision_function(bad)
+    assert str(in_fit.value) == str(in_scoring.value)
+
+
+def test_unknown_category_in_fit_is_the_scoring_valueerror(fitted):
+    bad = lines(100)
+    bad[7] = bad[7].replace(",tcp,", ",nosuchproto,")
+    with pytest.raises(ValueError, match=r"(?s)unknown category.*protocol_type.*nosuchproto") \
+            as in_fit:
+        kdd_detector().fit(bad)
+    with pytest.raises(ValueError) as in_scoring:
+        fitted.decision_function(bad)
+    assert str(in_fit.value) == str(in_scoring.value)
+
+
+# --- A, D: input forms ----------------------------------------------------------------------
+
+def test_csv_lines_are_raw_records(fitted):
+    text = lines(4)
+    np.testing.assert_allclose(fitted.decision_function(text),
+                               fitted.decision_function(records(text)), rtol=1e-6)
+    labelled = [ln + ",smurf." for ln in text]
+    np.testing.assert_allclose(fitted.decision_function(labelled),
+                               fitted.decision_function(text), rtol=1e-6)
+
+
+@pytest.mark.parametrize("x, message", [
+    (np.random.default_rng(0).random((200, 121)).astype(np.float32),
+     r"raw KDD records must be KDDRecords, a dict .* or CSV lines .*got ndarray of dtype "
+     r"float32, shape \(200, 121\)"),
+    ([[1.0] * 41] * 60, r"raw KDD records must be .*shape \(60, 41\)"),
+    (None, "raw KDD records must be"),
+])
+def test_other_input_forms_name_the_accepted_ones(fitted, x, message):
+    with pytest.raises(TypeError, match=message):
+        kdd_detector().fit(x)
+    with pytest.raises(TypeError, match=message):
+        fitted.decision_function(x)
+
+
+def test_dict_shapes_are_checked_before_the_graph(fitted):
+    inputs = records(lines(5)).as_inputs()
+    with pytest.raises(ValueError, match="'continuous' has 5 rows but 'categorical' has 3"):
+        fitted.decision_function(dict(inputs, categorical=inputs["categorical"][:3]))
+    with pytest.raises(ValueError, match=r"'categorical' must have shape \(N, 7\)"):
+        fitted.decision_function(dict(inputs, categorical=inputs["categorical"][:, :6]))
+    with pytest.raises(ValueError, match="exactly the keys"):
+        fitted.decision_function(dict(inputs, labels=np.zeros(5)))
+
+
+# --- C: images must be in [-1, 1] -----------------------------------------------------------
+
+PIXELS = np.random.default_rng(1).integers(0, 256, size=(40, 28, 28, 1), dtype=np.uint8)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: BiGANDetector(model=BiGANConfig(architecture="mnist"),
+                          train=TrainConfig(epochs=1, batch_size=20, progress=False)),
+    lambda: ADGANDetector(train=TrainConfig(epochs=1, batch_size=20, progress=False)),
+])
+@pytest.mark.parametrize("images, dtype", [(PIXELS, "uint8"),
+                                           (PIXELS.astype(np.float32), "float32"),
+                                           (PIXELS / 127.5 - 0.5, "float64")])
+def test_images_outside_unit_range_are_refused(make, images, dtype):
+    message = (r"images must have shape \(N, 28, 28, 1\) and be floats in \[-1, 1\] .*"
+               rf"to_unit_range\), got dtype {dtype} with values in \[")
+    with pytest.raises(ValueError, match=message):
+        make().fit(images)
+    det = make()
+    det.gan = object()  # only the input path matters: it refuses before any network runs
+    with pytest.raises(ValueError, match=message):
+        det.decision_function(images)
+
+
+def test_images_in_unit_range_pass_the_check():
+    from tfgan_ad.data.features import check_features
+    unit = PIXELS / 127.5 - 1.0
+    assert unit.min() == -1.0 and unit.max() == 1.0
+    assert check_features(unit, (28, 28, 1)).dtype == np.float32
+    with pytest.raises(ValueError, match=r"shape \(N, 28, 28, 1\).*got shape \(40, 28, 28\)"):
+        check_features(PIXELS[..., 0], (28, 28, 1))

@@ -1,0 +1,248 @@
+"""Bad input to the zoo and to the raw-record parsers is refused by name (committed models,
+registry copies corrupted under tmp_path)."""
+
+import gzip
+import json
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from tfgan_ad import zoo
+from tfgan_ad.data.kdd99 import CONTINUOUS_COLUMNS, KDDRecords, parse_rows, read_csv
+
+LINE = ("0,tcp,http,SF,181,5450,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0,8,8,0.00,0.00,0.00,0.00,"
+        "1.00,0.00,0.00,9,9,1.00,0.00,0.11,0.00,0.00,0.00,0.00,0.00")
+SRC_BYTES = CONTINUOUS_COLUMNS.index("src_bytes")
+
+
+def lines(n=5):
+    """n distinct valid CSV lines (41 fields)."""
+    return [LINE.replace(",181,", f",{181 + 10 * i},") for i in range(n)]
+
+
+def records(text):
+    return parse_rows([ln.split(",") for ln in text], with_label=False)
+
+
+def with_src_bytes(line, value):
+    fields = line.split(",")
+    fields[4] = str(value)
+    return ",".join(fields)
+
+
+@pytest.fixture(scope="module")
+def kdd_model():
+    old = os.environ.pop("TFGAN_AD_ZOO", None)  # the committed zoo of this checkout
+    try:
+        yield zoo.load("bigan_kdd99")
+    finally:
+        if old is not None:
+            os.environ["TFGAN_AD_ZOO"] = old
+
+
+@pytest.fixture
+def inputs():
+    return records(lines()).as_inputs()
+
+
+# --- A: dict records are checked before the graph sees them ------------------------------
+
+@pytest.mark.parametrize("change, error, message", [
+    (lambda d: dict(d, continuous=d["continuous"][:, :33]), ValueError,
+     r"'continuous' must have shape \(N, 34\), got \(5, 33\)"),
+    (lambda d: dict(d, categorical=d["categorical"][:, :6]), ValueError,
+     r"'categorical' must have shape \(N, 7\), got \(5, 6\)"),
+    (lambda d: dict(d, categorical=d["categorical"][:3]), ValueError,
+     "'continuous' has 5 rows but 'categorical' has 3"),
+    (lambda d: dict(d, continuous=d["continuous"][:3]), ValueError,
+     "'continuous' has 3 rows but 'categorical' has 5"),
+    (lambda d: {"continuous": d["continuous"][0], "categorical": d["categorical"][0]},
+     ValueError, r"'continuous' must have shape \(N, 34\), got \(34,\)"),
+    (lambda d: {"continuous": d["continuous"]}, ValueError,
+     r"exactly the keys 'continuous' and 'categorical', got \['continuous'\]"),
+    (lambda d: dict(d, extra=1), ValueError, r"exactly the keys.*'extra'"),
+    (lambda d: dict(d, continuous=d["continuous"].astype(str)), TypeError,
+     "'continuous' must hold numbers"),
+    (lambda d: dict(d, categorical=np.zeros((5, 7), int)), TypeError,
+     "'categorical' must hold strings"),
+    (lambda d: dict(d, continuous=np.zeros((0, 34)), categorical=np.zeros((0, 7), str)),
+     ValueError, "empty batch"),
+])
+def test_dict_records_are_checked_by_name(kdd_model, inputs, change, error, message):
+    with pytest.raises(error, match=message):
+        kdd_model.score(change(inputs))
+
+
+def test_values_are_checked_naming_row_and_column(kdd_model, inputs):
+    for value, problem in ((np.nan, "is NaN"), (np.inf, "is infinite"),
+                           (1e40, "is infinite or beyond float32's range")):
+        cont = inputs["continuous"].astype(np.float64)
+        cont[2, CONTINUOUS_COLUMNS.index("wrong_fragment")] = value
+        with pytest.raises(ValueError, match=f"row 2: column 'wrong_fragment' {problem}"):
+            kdd_model.score(dict(inputs, continuous=cont))
+
+
+def test_good_records_score_alike_in_every_form(kdd_model, inputs):
+    want = kdd_model.score(records(lines()))
+    np.testing.assert_allclose(kdd_model.score(inputs), want, rtol=1e-6)
+    np.testing.assert_allclose(kdd_model.score(lines()), want, rtol=1e-6)
+    labelled = [ln + ",normal." for ln in lines()]  # a 42nd label field is ignored
+    np.testing.assert_allclose(kdd_model.score(labelled), want, rtol=1e-6)
+    # the Python parser agrees with the exported graph's own (serving_default)
+    served = kdd_model.signature()(records=np.array(labelled, dtype=object))["score"].numpy()
+    np.testing.assert_allclose(served, want, rtol=1e-5)
+    counts = np.floor(inputs["continuous"])  # integer counts may come as integers
+    np.testing.assert_allclose(kdd_model.score(dict(inputs, continuous=counts.astype(np.int64))),
+                               kdd_model.score(dict(inputs, continuous=counts)), rtol=1e-6)
+
+
+def test_csv_line_errors_name_line_and_column(kdd_model):
+    bad = lines(3)
+    bad[1] = with_src_bytes(bad[1], "lots")
+    with pytest.raises(ValueError, match="line 2: column 'src_bytes' is not a number: 'lots'"):
+        kdd_model.score(bad)
+    with pytest.raises(ValueError, match="line 1: expected 41 comma-separated fields, got 44"):
+        kdd_model.score([LINE + ",1,2,3"])
+    with pytest.raises(TypeError, match="raw KDD records must be .* CSV lines"):
+        kdd_model.score(np.array([[LINE]]))
+    with pytest.raises(TypeError, match="raw KDD records must be"):
+        kdd_model.score(None)
+
+
+# --- B: negative counts are refused, not clamped to 0 -------------------------------------
+
+def test_negative_counts_are_refused_naming_column_and_row(kdd_model, inputs, tmp_path):
+    cont = inputs["continuous"].copy()
+    cont[1, SRC_BYTES] = -5000
+    with pytest.raises(ValueError, match="row 1: column 'src_bytes' is negative"):
+        kdd_model.score(dict(inputs, continuous=cont))
+    with pytest.raises(ValueError, match="row 1: column 'src_bytes' is negative"):
+        kdd_model.score(KDDRecords(cont.astype(np.float64), inputs["categorical"]))
+    bad = lines(3)
+    bad[2] = with_src_bytes(bad[2], -1e30)
+    with pytest.raises(ValueError, match="line 3: column 'src_bytes' is negative"):
+        kdd_model.score(bad)
+    with pytest.raises(ValueError, match="line 8: column 'src_bytes' is negative"):
+        parse_rows([ln.split(",") for ln in bad], first_line=6, with_label=False)
+    path = tmp_path / "neg.csv.gz"
+    with gzip.open(path, "wt") as f:
+        f.write("\n".join(bad) + "\n")
+    with pytest.raises(ValueError, match="line 3: column 'src_bytes' is negative"):
+        read_csv(path)
+
+
+def test_unreadable_csv_file_is_named(tmp_path):
+    path = tmp_path / "cut.csv.gz"
+    with gzip.open(path, "wt") as f:
+        f.write("\n".join(lines(200)) + "\n")
+    path.write_bytes(path.read_bytes()[:-20])
+    with pytest.raises(ValueError, match="cannot read KDD records file .*cut.csv.gz"):
+        read_csv(path)
+
+
+# --- G: image models say what they take ---------------------------------------------------
+
+@pytest.mark.parametrize("name", ["bigan_mnist_0", "adgan_mnist_0"])
+def test_image_models_name_what_they_take(name, monkeypatch):
+    monkeypatch.delenv("TFGAN_AD_ZOO", raising=False)
+    model = zoo.load(name)
+    takes = rf"{name} is an image model: it takes uint8 \[N, 28, 28\]"
+    with pytest.raises(ValueError, match=takes + ".*got dtype <U"):
+        model.score([LINE])
+    with pytest.raises(ValueError, match=takes + ".*got str"):
+        model.score(LINE)
+    with pytest.raises(ValueError, match=takes + ".*got dict"):
+        model.score(records(lines(2)).as_inputs())
+    with pytest.raises(ValueError, match=takes + ".*got KDDRecords"):
+        model.score(records(lines(2)))
+    with pytest.raises(ValueError, match=r"\[-1, 1\].*got dtype uint8 with values in \[255, 255\]"):
+        model.score(np.full((1, 28, 28, 1), 255, np.uint8))
+
+
+# --- F, H: the registry and the artifacts -------------------------------------------------
+
+@pytest.fixture
+def zoo_copy(tmp_path, monkeypatch):
+    """A zoo root in tmp_path holding a copy of bigan_kdd99; returns (root, registry path)."""
+    monkeypatch.delenv("TFGAN_AD_ZOO", raising=False)
+    root = zoo.root()
+    reg = json.loads((root / "zoo" / "bigan_kdd99.json").read_text())
+    (tmp_path / "zoo").mkdir()
+    shutil.copytree(root / reg["path"], tmp_path / reg["path"])
+    path = tmp_path / "zoo" / "bigan_kdd99.json"
+    shutil.copy(root / "zoo" / "bigan_kdd99.json", path)
+    monkeypatch.setenv("TFGAN_AD_ZOO", str(tmp_path))
+    return tmp_path, path
+
+
+def edit_registry(path, fn, rehash=False):
+    entry = json.loads(path.read_text())
+    fn(entry)
+    if rehash:
+        entry["files"] = zoo.file_hashes(path.parents[1] / entry["path"])
+    path.write_text(json.dumps(entry))
+
+
+def test_copy_loads(zoo_copy):
+    assert zoo.load("bigan_kdd99").threshold > 0
+
+
+def test_truncated_registry_is_named(zoo_copy):
+    _, path = zoo_copy
+    path.write_text(path.read_text()[:500])
+    with pytest.raises(zoo.ZooError, match=r"registry file .*bigan_kdd99.json .*not valid JSON"):
+        zoo.load("bigan_kdd99")
+
+
+@pytest.mark.parametrize("key", ["files", "path", "card"])
+def test_registry_without_a_key_is_named(zoo_copy, key):
+    _, path = zoo_copy
+    edit_registry(path, lambda e: e.pop(key))
+    with pytest.raises(zoo.ZooError, match=f"bigan_kdd99.json lacks '{key}'"):
+        zoo.load("bigan_kdd99")
+
+
+def test_registry_path_must_stay_inside_the_root(zoo_copy):
+    _, path = zoo_copy
+    edit_registry(path, lambda e: e.update(path="../elsewhere/1"))
+    with pytest.raises(zoo.ZooError, match="'path' must lie inside the zoo root"):
+        zoo.load("bigan_kdd99")
+
+
+def test_registry_card_must_match_the_artifact_card(zoo_copy):
+    _, path = zoo_copy
+    edit_registry(path, lambda e: e["card"].update(threshold=0.001))
+    with pytest.raises(zoo.ZooError, match=r"disagrees with the artifact's own .*model_card.json "
+                                           r"on \['threshold'\]"):
+        zoo.load("bigan_kdd99")
+
+
+def test_card_threshold_must_be_the_model_threshold(zoo_copy):
+    """Both cards edited alike and the registry re-hashed: the graph's threshold still tells."""
+    root, path = zoo_copy
+    card_file = root / "saved_models" / "bigan_kdd99" / "1" / "assets" / "model_card.json"
+    card = json.loads(card_file.read_text())
+    card["threshold"] = 0.001
+    card_file.write_text(json.dumps(card))
+    edit_registry(path, lambda e: e["card"].update(threshold=0.001), rehash=True)
+    with pytest.raises(zoo.ZooError, match="card's threshold 0.001 is not the model's own 7.54"):
+        zoo.load("bigan_kdd99")
+
+
+def test_damaged_variables_with_matching_hashes_name_the_directory(zoo_copy):
+    root, path = zoo_copy
+    data = root / "saved_models" / "bigan_kdd99" / "1" / "variables"
+    data = data / "variables.data-00000-of-00001"
+    data.write_bytes(data.read_bytes()[:1000])
+    edit_registry(path, lambda e: None, rehash=True)
+    with pytest.raises(zoo.ZooError, match=r"cannot load the SavedModel in .*bigan_kdd99/1"):
+        zoo.load("bigan_kdd99")
+
+
+@pytest.mark.parametrize("name", ["../zoo/bigan_kdd99", "bigan_kdd99/../bigan_kdd99",
+                                  "/tmp/bigan_kdd99", ""])
+def test_names_with_path_parts_are_refused(zoo_copy, name):
+    with pytest.raises(zoo.ZooError, match="no path parts"):
+        zoo.load(name)

@@ -1,0 +1,38 @@
+"""Feature rows as the networks take them, checked: the one validator of the Detector
+and the zoo's feature and image paths."""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: one MNIST image as the conv nets take it
+IMAGE_SHAPE = (28, 28, 1)
+
+
+def check_features(X, shape: tuple) -> np.ndarray:
+    """Feature rows of ``shape`` (``(121,)``, or ``(28, 28, 1)`` for images), checked and
+    as float32: numbers, the right shape, at least one row, finite; images also floats
+    in [-1, 1], the range the networks train on. Raises ``TypeError``/``ValueError``
+    naming the problem."""
+    X = np.asarray(X)
+    if X.dtype.kind not in "iuf":
+        raise TypeError(f"features must be numeric, got dtype {X.dtype}"
+                        + ("; raw records need a preprocessor" if X.dtype.kind in "OUS" else ""))
+    image = tuple(shape) == IMAGE_SHAPE
+    want = (f"{'images' if image else 'features'} must have shape "
+            f"(N, {', '.join(map(str, shape))})"
+            + (" and be floats in [-1, 1] (0-255 pixels: tfgan_ad.data.mnist.to_unit_range)"
+               if image else ""))
+    if X.shape[1:] != tuple(shape) or X.ndim != len(shape) + 1:
+        raise ValueError(f"{want}, got shape {X.shape}")
+    if len(X) == 0:
+        raise ValueError("empty batch: no rows to score")
+    with np.errstate(over="ignore"):
+        x32 = X.astype(np.float32)
+    if not np.all(np.isfinite(x32)):
+        rows = np.unique(np.argwhere(~np.isfinite(x32))[:, 0])
+        raise ValueError(f"features contain NaN or infinite values in rows {rows[:10].tolist()}"
+                         " (or values beyond float32's range)")
+    if image and (X.dtype.kind != "f" or X.min() < -1.0 or X.max() > 1.0):
+        raise ValueError(f"{want}, got dtype {X.dtype} with values in [{X.min():g}, {X.max():g}]")
+    return x32
