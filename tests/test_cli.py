@@ -142,10 +142,12 @@ def test_empty_input_is_an_error_and_blank_lines_are_skipped(capsys, tmp_path, l
 def test_values_the_graph_would_take_silently_are_bad_rows(capsys, tmp_path, lines):
     """The committed graphs clamp a negative count to 0 and read '0x10' as 16; the CLI
     reports both as bad rows by column, and a NaN without TensorFlow's wrapping."""
-    rows = [f.split(",") for f in lines[:4]]
+    rows = [f.split(",") for f in lines[:6]]
     rows[0][4] = "-5000"   # src_bytes
     rows[1][5] = "0x10"    # dst_bytes
     rows[2][5] = "nan"
+    rows[4][4] = "abc"
+    rows[5][2] = "gopher2"  # service
     path = tmp_path / "values.csv"
     path.write_text("\n".join(",".join(r) for r in rows) + "\n")
     out = tmp_path / "s.csv"
@@ -153,7 +155,10 @@ def test_values_the_graph_would_take_silently_are_bad_rows(capsys, tmp_path, lin
     assert rc == 1
     assert "line 1: column 'src_bytes' is negative (-5000)" in err
     assert "line 2: column 'dst_bytes' is not a number: '0x10'" in err
-    assert "line 3: 'continuous' KDD columns contain NaN or infinite values (NaN)\n" in err
-    assert "node" not in err and "Graph execution" not in err
+    assert "line 3: column 'dst_bytes' is NaN" in err
+    assert "line 5: column 'src_bytes' is not a number: 'abc'" in err
+    assert ("line 6: unknown category value(s) in column 'service' (known: IRC, X11, "
+            in err and err.split("line 6: ")[1].split("\n")[0].endswith("...): gopher2"))
+    assert "node" not in err and "Graph execution" not in err and "]]" not in err
     assert out.read_text().splitlines()[1:] == [out.read_text().splitlines()[1]]
     assert out.read_text().splitlines()[1].startswith("4,")

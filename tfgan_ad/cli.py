@@ -156,6 +156,18 @@ def _screen(nums, lines):
     return good, bad
 
 
+def _why(line: str, err) -> str:
+    """Why the graph refused ``line``: the Python parser's words when it finds the fault
+    (it names the column; the graph's number parser does not), else the graph's."""
+    from tfgan_ad.data.kdd99 import parse_lines
+    from tfgan_ad.errors import assertion_text
+    try:
+        parse_lines([line])
+    except ValueError as parsed:
+        return str(parsed).replace("line 1: ", "", 1)
+    return assertion_text(err.message)
+
+
 def _records_signature(model):
     """The model's CSV-records signature, or a clear error for image models."""
     serve = model.signature()
@@ -172,7 +184,6 @@ def cmd_score(args) -> int:
     import tensorflow as tf
 
     from tfgan_ad import zoo
-    from tfgan_ad.errors import assertion_text
     src = _input_path(args.file)
     name = "<stdin>" if src is None else str(src)
     n_ok = n_bad = 0
@@ -200,7 +211,7 @@ def cmd_score(args) -> int:
                         results.append(([n], serve(records=tf.constant([s]))))
                     except tf.errors.InvalidArgumentError as err:
                         n_bad += 1
-                        print(f"line {n}: {assertion_text(err.message)}", file=sys.stderr)
+                        print(f"line {n}: {_why(s, err)}", file=sys.stderr)
             for ns, res in results:
                 scores, flags = res["score"].numpy(), res["is_anomaly"].numpy()
                 out.write("".join(f"{n},{s:.6g},{int(a)}\n" for n, s, a in zip(ns, scores, flags)))

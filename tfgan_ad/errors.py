@@ -7,15 +7,20 @@ def assertion_text(message: str) -> str:
     """The in-graph assertion's own words out of TensorFlow's and Keras' wrapping."""
     if "\x1b[1m" in message:  # Keras wraps the original message in bold
         message = message.split("\x1b[1m", 1)[1].split("\x1b[0m", 1)[0]
-    for marker in ("Summarized data:", "assertion failed:"):
-        if marker in message:
-            message = message.split(marker, 1)[1]
     # tf.debugging.assert_all_finite: "Graph execution error: Detected at node X defined
     # at (most recent call last): <a traceback> <the message> : Tensor had NaN values
     # {{node X}}]]": keep the message and what it found
     finite = re.search(r"([^\n>]*?) : Tensor had (\w+) values", message)
     if finite:
         return f"{finite.group(1).strip()} ({finite.group(2)})"
-    message = re.sub(r"b(['\"])(.*?)\1", r"\2", message)
-    message = re.sub(r"\{\{function_node [^}]*\}\}|\[Op:\w+\]( name:)?", "", message)
-    return " ".join(message.replace("[[", " ").split())[:600]
+    # tf.debugging.Assert: "... assertion failed: [<text>] [<values>] {{node X}}]]"
+    asserted = any(m in message for m in ("Summarized data:", "assertion failed:"))
+    for marker in ("Summarized data:", "assertion failed:"):
+        if marker in message:
+            message = message.split(marker, 1)[1]
+    message = re.sub(r"\{\{(function_)?node [^}]*\}\}|\[Op:\w+\]( name:)?", "", message)
+    message = re.sub(r"b(['\"])(.*?)\1", r"\2", message).replace("\\'", "'")
+    message = message.replace("[[", " ").replace("]]", " ")
+    if asserted:  # each datum of the assertion is printed in brackets
+        message = re.sub(r"\[([^\[\]]*)\]", r"\1", message)
+    return " ".join(message.split())[:600]
