@@ -246,3 +246,43 @@ def test_damaged_variables_with_matching_hashes_name_the_directory(zoo_copy):
 def test_names_with_path_parts_are_refused(zoo_copy, name):
     with pytest.raises(zoo.ZooError, match="no path parts"):
         zoo.load(name)
+
+
+def test_csv_lines_go_through_the_graph_and_a_bad_one_is_named_by_line(kdd_model):
+    """CSV lines are parsed by the model's own graph (as the CLI and TF Serving do); a line
+    it refuses is found by bisection and named by its line number (from 1)."""
+    text = lines(300)
+    want = kdd_model.signature()(records=np.array(text, dtype=object))["score"].numpy()
+    np.testing.assert_array_equal(kdd_model.score(text), want)
+    bad = list(text)
+    bad[136] = bad[136].replace(",http,", ",gopher2,")
+    with pytest.raises(ValueError, match=r"^line 137: unknown category value\(s\) in column "
+                                         r"'service' .*: gopher2$"):
+        kdd_model.score(bad)
+
+
+@pytest.mark.parametrize("number", ["1_81", "١٨١", "0x10", "-3"])
+def test_numbers_the_graph_and_python_read_differently_are_refused(kdd_model, number):
+    """Python's float() takes '1_81' and non-ASCII digits, the graph does not; the graph
+    takes '0x10' and clamps '-3', Python does not: each path refuses all four."""
+    from tfgan_ad.data.kdd99 import parse_lines
+    line = with_src_bytes(LINE, number)
+    with pytest.raises(ValueError, match=r"line 1: column 'src_bytes' is (not a number|negative)"):
+        parse_lines([line])
+    with pytest.raises(ValueError, match=r"line 2: column 'src_bytes' is (not a number|negative)"):
+        kdd_model.score([LINE, line])
+
+
+def test_tensors_and_bytes_are_records_too(kdd_model, inputs):
+    """What tensor.numpy() gives back (bytes) and dicts of tensors score like str arrays;
+    a non-string categorical value is named with its column."""
+    import tensorflow as tf
+    want = kdd_model.score(inputs)
+    as_tensors = {k: tf.constant(v) for k, v in inputs.items()}
+    np.testing.assert_array_equal(kdd_model.score(as_tensors), want)
+    as_bytes = dict(inputs, categorical=np.char.encode(inputs["categorical"], "utf-8"))
+    np.testing.assert_array_equal(kdd_model.score(as_bytes), want)
+    mixed = dict(inputs, categorical=inputs["categorical"].astype(object))
+    mixed["categorical"][0, 3] = 0  # 'land' as an int, as pandas reads it
+    with pytest.raises(TypeError, match=r"row 0: categorical column 'land' holds 0 \(int\)"):
+        kdd_model.score(mixed)

@@ -13,6 +13,9 @@ def assertion_text(message: str) -> str:
     finite = re.search(r"([^\n>]*?) : Tensor had (\w+) values", message)
     if finite:
         return f"{finite.group(1).strip()} ({finite.group(2)})"
+    # any other graph error: "Graph execution error: Detected at node X defined at (most
+    # recent call last): <a traceback or '<stack traces unavailable>'> <the message>"
+    message = re.sub(r"^.*<stack traces unavailable>", "", message, flags=re.S)
     # tf.debugging.Assert: "... assertion failed: [<text>] [<values>] {{node X}}]]"
     asserted = any(m in message for m in ("Summarized data:", "assertion failed:"))
     for marker in ("Summarized data:", "assertion failed:"):

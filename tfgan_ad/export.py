@@ -37,10 +37,10 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_ad.data.kdd99 import CATEGORICAL_COLUMNS, COLUMNS, CONTINUOUS_COLUMNS
+from tfgan_ad.data.features import IMAGE_SHAPE
 from tfgan_ad.data.mnist import scale_pixels
 from tfgan_ad.preprocessing import KDDPreprocessor
 
-IMAGE_SHAPE = (28, 28, 1)
 _CONT_IDX = [COLUMNS.index(c) for c in CONTINUOUS_COLUMNS]
 _CAT_IDX = [COLUMNS.index(c) for c in CATEGORICAL_COLUMNS]
 

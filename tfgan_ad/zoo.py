@@ -26,7 +26,7 @@ import tensorflow as tf
 
 from tfgan_ad.data.datadir import sha256_of
 from tfgan_ad.data.features import check_features
-from tfgan_ad.data.kdd99 import KDDRecords, as_records
+from tfgan_ad.data.kdd99 import KDDRecords, as_lines, as_records, line_error, suspect_line
 from tfgan_ad.errors import assertion_text
 
 BATCH = 65536
@@ -48,11 +48,15 @@ def list() -> builtins.list[str]:  # noqa: A001 - the zoo's public verb
     return sorted(p.stem for p in (root() / "zoo").glob("*.json"))
 
 
-def registry(name: str) -> dict:
-    """The registry entry ``zoo/<name>.json``, checked for the keys the zoo reads."""
+def _check_name(name) -> None:
     if not isinstance(name, str) or not re.fullmatch(r"\w[\w.-]*", name):
         raise ZooError(f"zoo model names are plain names such as 'bigan_kdd99' (letters, "
                        f"digits, '_', '.', '-'; no path parts); got {name!r}")
+
+
+def registry(name: str) -> dict:
+    """The registry entry ``zoo/<name>.json``, checked for the keys the zoo reads."""
+    _check_name(name)
     path = root() / "zoo" / f"{name}.json"
     if not path.exists():
         raise ZooError(f"unknown zoo model {name!r}; available: {', '.join(list()) or 'none'}"
@@ -119,8 +123,10 @@ class ZooModel:
             self._model = tf.saved_model.load(str(directory))
             threshold = self.threshold
         except Exception as err:  # any failure here means damaged or foreign artifacts
-            raise ZooError(f"{name}: cannot load the SavedModel in {directory} ({type(err).__name__}:"
-                           f" {str(err)[:300]}); the artifacts are damaged") from err
+            raise ZooError(f"{name}: TensorFlow {tf.__version__} cannot load the SavedModel in "
+                           f"{directory} ({type(err).__name__}: {str(err)[:300]}); its files "
+                           f"match their checksums, so suspect a TensorFlow version the "
+                           f"model does not support, or an edited registry") from err
         if "threshold" in metadata and not np.isclose(metadata["threshold"], threshold,
                                                       rtol=1e-6, atol=0):
             raise ZooError(f"{name}: the card's threshold {metadata['threshold']} is not the "
@@ -135,6 +141,9 @@ class ZooModel:
 
     def _inputs(self, x) -> tuple[str, dict]:
         """``(signature name, its inputs as arrays)`` for ``x``, checked."""
+        lines = None if isinstance(x, (dict, KDDRecords)) else as_lines(x)
+        if lines is not None and "score_records" in self._model.signatures:
+            return "serving_default", {"records": self._checked_lines(lines)}
         arr = None if isinstance(x, (dict, KDDRecords, str, bytes)) else np.asarray(x)
         if arr is not None and arr.size == 0:
             raise ValueError("empty batch: no records to score")
@@ -151,6 +160,20 @@ class ZooModel:
         records = as_records(x)
         return "score_records", {"continuous": records.continuous.astype(np.float32),
                                  "categorical": records.categorical}
+
+    @staticmethod
+    def _checked_lines(lines: builtins.list[str]) -> np.ndarray:
+        """CSV lines for the graph's own parser (C++, one call per batch, the CLI's and TF
+        Serving's path). Lines holding a minus sign or a hex number, which the committed
+        graphs would take silently, are checked by the Python parser first."""
+        if not lines:
+            raise ValueError("empty batch: no records to score")
+        if suspect_line("\n".join(lines)):
+            for i, line in enumerate(lines):
+                reason = suspect_line(line) and line_error(line)
+                if reason:
+                    raise ValueError(f"line {i + 1}: {reason}")
+        return np.array(lines, dtype=object)
 
     def _image_inputs(self, x, arr) -> tuple[str, dict]:
         """uint8 [N, 28, 28] raw pixels, or float [N, 28, 28, 1] already in [-1, 1]."""
@@ -169,12 +192,34 @@ class ZooModel:
         call = self.signature(name)
         parts = []
         for i in range(0, n, BATCH):
+            chunk = {k: v[i:i + BATCH] for k, v in inputs.items()}
             try:
-                parts.append(call(**{k: tf.constant(v[i:i + BATCH]) for k, v in inputs.items()}))
+                parts.append(call(**{k: tf.constant(v) for k, v in chunk.items()}))
             except tf.errors.InvalidArgumentError as err:
-                raise ValueError(f"bad records in rows {i}..{min(i + BATCH, n) - 1}: "
-                                 f"{assertion_text(err.message)}") from None
+                raise ValueError(self._first_bad(call, chunk, i, err)) from None
         return {k: np.concatenate([p[k].numpy() for p in parts]) for k in parts[0]}
+
+    @staticmethod
+    def _first_bad(call, chunk: dict, offset: int, err) -> str:
+        """The first record of ``chunk`` the graph refuses, found by bisection (a few calls
+        however long the chunk), and why: ``line N`` (from 1) for CSV lines, else ``row N``
+        (from 0)."""
+        lo, hi = 0, len(next(iter(chunk.values())))
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            try:
+                call(**{k: tf.constant(v[lo:mid]) for k, v in chunk.items()})
+                lo = mid  # the first half is good: the bad record is in the second
+            except tf.errors.InvalidArgumentError as e:
+                hi, err = mid, e
+        if "records" in chunk:
+            line = chunk["records"][lo]
+            return f"line {offset + lo + 1}: {line_error(line) or assertion_text(err.message)}"
+        try:  # the failing record alone, for its own message
+            call(**{k: tf.constant(v[lo:lo + 1]) for k, v in chunk.items()})
+        except tf.errors.InvalidArgumentError as e:
+            err = e
+        return f"row {offset + lo}: {assertion_text(err.message)}"
 
     def score(self, x) -> np.ndarray:
         """Anomaly scores (higher = more anomalous) for raw records (CSV lines, KDDRecords,
@@ -219,6 +264,7 @@ def publish(detector, name: str, version: int, card: dict) -> Path:
     directory is never overwritten (see :func:`tfgan_ad.export.export_saved_model`).
     """
     from tfgan_ad.export import export_saved_model
+    _check_name(name)
     r = root()
     target = export_saved_model(detector, r / "saved_models" / name, version, card)
     write_registry(name, {"name": name, "version": int(version),

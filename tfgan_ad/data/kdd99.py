@@ -129,10 +129,16 @@ def parse_rows(rows, first_line: int = 1, with_label: bool = True) -> KDDRecords
                 f"line {first_line + i}: expected {n_expected} comma-separated fields, got {len(row)}"
             )
         try:
-            cont.append([float(row[j]) for j in _CONT_IDX])
+            fields = [row[j] for j in _CONT_IDX]
+            joined = "".join(fields)
+            if "_" in joined or not joined.isascii():  # float() takes '1_81' and '١٨١'
+                raise ValueError
+            cont.append([float(f) for f in fields])
         except ValueError:
             for j in _CONT_IDX:
                 try:
+                    if "_" in row[j] or not row[j].isascii():
+                        raise ValueError
                     float(row[j])
                 except ValueError:
                     raise ValueError(
@@ -158,6 +164,22 @@ def parse_lines(lines) -> KDDRecords:
     rows = [row[:len(COLUMNS)] if len(row) == len(COLUMNS) + 1 else row
             for row in csv.reader(t.strip() for t in texts)]
     return parse_rows(rows, with_label=False)
+
+
+def suspect_line(line: str) -> bool:
+    """Whether a CSV line holds what the committed zoo graphs would take silently: a minus
+    sign (they clamp negative counts to 0) or a hexadecimal number (they read 0x10 as 16).
+    Substring tests: cheap enough for every line of a stream (no real KDD99 line has one)."""
+    return "-" in line or "0x" in line or "0X" in line
+
+
+def line_error(line: str) -> str | None:
+    """Why the Python parser refuses one CSV line (column named), or None if it takes it."""
+    try:
+        parse_lines([line])
+    except ValueError as err:
+        return str(err).replace("line 1: ", "", 1)
+    return None
 
 
 def check_continuous(continuous: np.ndarray, unit: str = "row", first: int = 0) -> None:
@@ -194,20 +216,19 @@ def as_records(x) -> KDDRecords:
                              f"'categorical', got {sorted(map(str, x))}")
         continuous, categorical, labels = x["continuous"], x["categorical"], None
     else:
-        lines = np.asarray([x] if isinstance(x, (str, bytes)) else x)
-        if lines.size == 0:
-            raise ValueError("empty batch: no records")
-        if lines.ndim == 1 and _is_text(lines):
+        lines = as_lines(x)
+        if lines is not None:
+            if not lines:
+                raise ValueError("empty batch: no records")
             return parse_lines(lines)
+        arr = np.asarray(x)
         raise TypeError(
             "raw KDD records must be KDDRecords, a dict {'continuous': (N, 34) numbers, "
             "'categorical': (N, 7) strings} or CSV lines (a 1-D sequence of strings); got "
-            f"{type(x).__name__} of dtype {lines.dtype}, shape {lines.shape}")
-    continuous, categorical = np.asarray(continuous), np.asarray(categorical)
+            f"{type(x).__name__} of dtype {arr.dtype}, shape {arr.shape}")
+    continuous, categorical = _numpy(continuous), _text(_numpy(categorical))
     if continuous.dtype.kind not in "iuf":
         raise TypeError(f"'continuous' must hold numbers, got dtype {continuous.dtype}")
-    if not _is_text(categorical):
-        raise TypeError(f"'categorical' must hold strings, got dtype {categorical.dtype}")
     for key, arr, width in (("continuous", continuous, len(CONTINUOUS_COLUMNS)),
                             ("categorical", categorical, len(CATEGORICAL_COLUMNS))):
         if arr.ndim != 2 or arr.shape[1] != width:
@@ -222,9 +243,45 @@ def as_records(x) -> KDDRecords:
     return KDDRecords(continuous, categorical.astype(str, copy=False), labels)
 
 
-def _is_text(arr: np.ndarray) -> bool:
-    return arr.dtype.kind in "US" or (
-        arr.dtype == object and all(isinstance(v, str) for v in arr.flat))
+def as_lines(x) -> list[str] | None:
+    """``x`` as a list of CSV lines (str; bytes decoded as UTF-8) if it is one line or a
+    1-D sequence of them, else None. Items are checked one by one: ``np.asarray`` of a
+    list of strings would pad every line to the longest one."""
+    if isinstance(x, (str, bytes)):
+        x = [x]
+    elif isinstance(x, np.ndarray):
+        if x.ndim != 1 or not (x.dtype.kind in "US" or x.dtype == object):
+            return None
+    elif not isinstance(x, (list, tuple)):
+        return None
+    if not all(isinstance(v, (str, bytes)) for v in x):
+        return None
+    return [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in x]
+
+
+def _numpy(v) -> np.ndarray:
+    """An array from a list, an array or a tensor (``.numpy()``)."""
+    return np.asarray(v.numpy() if hasattr(v, "numpy") else v)
+
+
+def _text(categorical: np.ndarray) -> np.ndarray:
+    """Categorical values as str (bytes decoded as UTF-8, as ``tensor.numpy()`` gives them);
+    anything else is refused naming its column and value."""
+    if categorical.dtype.kind == "U":
+        return categorical
+    if categorical.dtype.kind == "S":
+        return np.char.decode(categorical, "utf-8")
+    if categorical.dtype == object:
+        for (i, j), v in np.ndenumerate(categorical) if categorical.ndim == 2 else ():
+            if not isinstance(v, (str, bytes)):
+                raise TypeError(f"row {i}: categorical column {CATEGORICAL_COLUMNS[j]!r} holds "
+                                f"{v!r} ({type(v).__name__}); the categorical values are "
+                                f"strings, e.g. '0'/'1' for {CATEGORICAL_COLUMNS[3]!r}")
+        return np.vectorize(lambda v: v.decode("utf-8") if isinstance(v, bytes) else v,
+                            otypes=[str])(categorical) if categorical.size else \
+            categorical.astype(str)
+    raise TypeError(f"'categorical' must hold strings (e.g. 'tcp', or '0'/'1' for "
+                    f"{CATEGORICAL_COLUMNS[3]!r}), got dtype {categorical.dtype}")
 
 
 def read_csv(path: str | Path, with_label: bool | None = None) -> KDDRecords:

@@ -34,11 +34,9 @@ def require_checkpoint(det, hint: str, n_train: int | None = None) -> None:
     train it. Given ``n_train`` (the training rows ``fit`` will get), the checkpoint must also
     be the finished run: one short of ``det``'s length would make ``fit`` train on from it in
     that directory (pruning the older checkpoints there) instead of only restoring it."""
-    import tensorflow as tf
-
-    from tfgan_ad.training.trainer import checkpoint_step
+    from tfgan_ad.training.trainer import checkpoint_step, latest_checkpoint
     cfg = det.train_config
-    if tf.train.latest_checkpoint(cfg.checkpoint_dir) is None:
+    if latest_checkpoint(cfg.checkpoint_dir) is None:
         raise FileNotFoundError(f"no checkpoint in {cfg.checkpoint_dir}: {hint}")
     if n_train is None:
         return
