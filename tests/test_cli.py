@@ -1,12 +1,17 @@
 """``tfgan-ad`` run in-process: files are never lost, every error is one line."""
 
+import errno
 import gzip
+import io
 import itertools
 import os
+import stat
+import types
 from pathlib import Path
 
 import pytest
 
+from tfgan_ad import cli
 from tfgan_ad.cli import main
 
 GZ = Path(os.environ["TFGAN_AD_DATA"]) / "kddcup99" / "kddcup.data_10_percent.gz"
@@ -162,3 +167,86 @@ def test_values_the_graph_would_take_silently_are_bad_rows(capsys, tmp_path, lin
     assert "node" not in err and "Graph execution" not in err and "]]" not in err
     assert out.read_text().splitlines()[1:] == [out.read_text().splitlines()[1]]
     assert out.read_text().splitlines()[1].startswith("4,")
+
+
+def test_bad_rows_are_found_by_bisection_and_reported_in_line_order(capsys, monkeypatch,
+                                                                     tmp_path, lines):
+    """One bad row among 2,000 costs a few graph calls (halves scored recursively), not
+    one call a row; screened and graph-refused rows are reported together in line order."""
+    rows = [f.split(",") for f in lines]
+    rows[699][2] = "gopher2"  # line 700: refused by the graph (unknown service)
+    rows[1499][4] = "-5"      # line 1500: refused by the Python screen (negative)
+    path = tmp_path / "one_bad.csv"
+    path.write_text("\n".join(",".join(r) for r in rows) + "\n")
+    calls = []
+    real = cli._records_signature
+
+    def counting(model):
+        serve = real(model)
+
+        def call(**inputs):
+            calls.append(len(inputs["records"]))
+            return serve(**inputs)
+        return call
+    monkeypatch.setattr(cli, "_records_signature", counting)
+    out = tmp_path / "s.csv"
+    rc, err = run(capsys, "score", "bigan_kdd99", path, "-o", out, "--no-progress")
+    assert rc == 1 and "1,998 rows scored, 2 bad rows" in err
+    reported = [ln.split(":")[0] for ln in err.splitlines() if ln.startswith("line ")]
+    assert reported == ["line 700", "line 1500"]
+    assert "line 700: unknown category value(s) in column 'service'" in err
+    numbers = [int(r.split(",")[0]) for r in out.read_text().splitlines()[1:]]
+    assert numbers == [n for n in range(1, 2001) if n not in (700, 1500)]
+    assert len(calls) <= 25, f"{len(calls)} graph calls for one bad row in 2,000"
+
+
+def test_gzip_on_stdin_is_recognised(capsys, monkeypatch, tmp_path, good):
+    data = gzip.compress(good.read_bytes())
+    stdin = types.SimpleNamespace(buffer=io.BufferedReader(io.BytesIO(data)))
+    monkeypatch.setattr("sys.stdin", stdin)
+    out = tmp_path / "out.csv"
+    assert run(capsys, "score", "bigan_kdd99", "-", "-o", out)[0] == 0
+    assert [r.split(",")[0] for r in out.read_text().splitlines()] == [
+        "line", "1", "2", "3", "4", "5"]
+
+
+def test_overwrite_keeps_the_replaced_files_permissions(capsys, tmp_path, good):
+    out = tmp_path / "scores.csv"
+    out.write_text("old\n")
+    out.chmod(0o640)
+    umask = os.umask(0o022)  # a new file would be 0o644
+    try:
+        assert run(capsys, "score", "bigan_kdd99", good, "-o", out, "--overwrite")[0] == 0
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640
+    assert out.read_text().startswith(HEADER)
+
+
+def test_unwritable_output_names_the_requested_file(capsys, monkeypatch, tmp_path, good):
+    out = tmp_path / "scores.csv"
+
+    def refusing_open(file, mode="r", *args, **kwargs):  # as a read-only directory would
+        if "x" in mode:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(file))
+        return open(file, mode, *args, **kwargs)
+    monkeypatch.setattr(cli, "open", refusing_open, raising=False)
+    rc, err = run(capsys, "score", "bigan_kdd99", good, "-o", out)
+    assert rc == 2 and f"cannot write output {out}: Permission denied" in err
+    assert ".partial" not in err and not out.exists()
+
+
+def test_empty_file_named_gz_has_no_records(capsys, tmp_path):
+    src = tmp_path / "empty.csv.gz"
+    src.write_bytes(b"")
+    rc, err = run(capsys, "score", "bigan_kdd99", src, "-o", tmp_path / "out.csv")
+    assert rc == 2 and "has no records" in err and "gzip" not in err
+
+
+def test_leading_byte_order_mark_is_skipped(capsys, tmp_path, good):
+    src = tmp_path / "bom.csv"
+    src.write_bytes(b"\xef\xbb\xbf" + good.read_bytes())
+    out = tmp_path / "out.csv"
+    rc, err = run(capsys, "score", "bigan_kdd99", src, "-o", out)
+    assert rc == 0 and "line 1:" not in err
+    assert len(out.read_text().splitlines()) == 6

@@ -8,11 +8,12 @@
 ``score`` streams the file in batches (memory does not grow with its size),
 writes ``line,score,is_anomaly`` per record, and reports bad rows with their
 line number on stderr (they are left out of the output; exit code 1). Blank
-lines are skipped; a file with no records is an error. Gzip input is
-recognised by its content, not its name. ``-o FILE`` is written under a
-temporary name beside it and moved into place only when the run finishes; an
-existing FILE is replaced only with ``--overwrite``, and never the input.
-Any other error is one line on stderr, exit code 2.
+lines and a leading UTF-8 byte-order mark are skipped; a file with no records
+(empty, whatever its name) is an error. Gzip input, stdin's too, is recognised
+by its content, not its name. ``-o FILE`` is written under a temporary name
+beside it and moved into place only when the run finishes; an existing FILE is
+replaced only with ``--overwrite`` (keeping its permission bits), and never the
+input. Any other error is one line on stderr, exit code 2.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import os
 import re
 import resource
 import shutil
+import stat
 import sys
 import time
 import zlib
@@ -34,6 +36,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 GZIP_MAGIC = b"\x1f\x8b"
+BOM = b"\xef\xbb\xbf"  # UTF-8 byte-order mark
 
 
 class CLIError(Exception):
@@ -54,12 +57,15 @@ def _input_path(path: str) -> Path | None:
 def _open_binary(p: Path | None):
     """The raw byte stream of ``p`` (stdin when None), decompressed if it is gzip."""
     if p is None:
-        return contextlib.nullcontext(sys.stdin.buffer)
+        stdin = sys.stdin.buffer
+        if stdin.peek(2)[:2] == GZIP_MAGIC:
+            return io.BufferedReader(gzip.GzipFile(fileobj=stdin, mode="rb"), 1 << 20)
+        return contextlib.nullcontext(stdin)
     with open(p, "rb") as f:
         magic = f.read(2)
     if magic == GZIP_MAGIC:
         return io.BufferedReader(gzip.open(p, "rb"), 1 << 20)  # C-level readline
-    if p.suffix == ".gz":
+    if p.suffix == ".gz" and magic:  # an empty file has no records, whatever its name
         raise CLIError(f"{p} is named .gz but is not gzip data (it starts with {magic!r})")
     return open(p, "rb")
 
@@ -70,6 +76,8 @@ def _batches(f, name: str, size: int):
     nums, raws, i = [], [], 0
     try:
         for i, raw in enumerate(f, start=1):
+            if i == 1:
+                raw = raw.removeprefix(BOM)
             if raw.strip():
                 nums.append(i)
                 raws.append(raw)
@@ -122,50 +130,55 @@ def _output(path: str | None, overwrite: bool, src: Path | None):
         raise CLIError(f"output directory {target.parent} does not exist")
     tmp = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
-        with open(tmp, "x") as out:
+        out = open(tmp, "x")
+    except OSError as err:  # name the file asked for, not the temporary one
+        raise CLIError(f"cannot write output {p}: {err.strerror}") from None
+    try:
+        with out:
             yield out
+        if target.is_file():  # the replaced file keeps its permission bits
+            os.chmod(tmp, stat.S_IMODE(target.stat().st_mode))
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
-
-
-def _suspect(text: str) -> bool:
-    """What the committed models' graphs would take silently: a minus sign (they clamp
-    negative counts to 0) or a hexadecimal number (substring tests: far faster than a
-    regular expression on every batch)."""
-    return "-" in text or "0x" in text or "0X" in text
 
 
 def _screen(nums, lines):
     """(lines the graph can take as ``(number, line)``, [(line number, error)]): lines with
     a minus sign or a hex number are checked by the Python parser, which refuses negative
     counts and non-decimal numbers by column (older exported graphs clamp or accept them)."""
-    from tfgan_ad.data.kdd99 import parse_lines
+    from tfgan_ad.data.kdd99 import line_error, suspect_line
     batch = list(zip(nums, lines))
-    if not _suspect("\n".join(lines)):
+    if not suspect_line("\n".join(lines)):
         return batch, []
     good, bad = [], []
     for n, line in batch:
-        if _suspect(line):
-            try:
-                parse_lines([line])
-            except ValueError as err:
-                bad.append((n, str(err).replace("line 1: ", "", 1)))
-                continue
-        good.append((n, line))
+        reason = suspect_line(line) and line_error(line)
+        if reason:
+            bad.append((n, reason))
+        else:
+            good.append((n, line))
     return good, bad
 
 
-def _why(line: str, err) -> str:
-    """Why the graph refused ``line``: the Python parser's words when it finds the fault
-    (it names the column; the graph's number parser does not), else the graph's."""
-    from tfgan_ad.data.kdd99 import parse_lines
-    from tfgan_ad.errors import assertion_text
+def _score_rows(serve, batch):
+    """``([(line numbers, result)], [(line number, error)])`` for ``batch``, ``(number,
+    line)`` pairs. A batch the graph refuses is scored by halves, recursively, down to the
+    rows it refuses alone: a bad row costs about 2 log2(len(batch)) calls, not one a row."""
+    import numpy as np
+    import tensorflow as tf
     try:
-        parse_lines([line])
-    except ValueError as parsed:
-        return str(parsed).replace("line 1: ", "", 1)
-    return assertion_text(err.message)
+        res = serve(records=tf.constant(np.array([s for _, s in batch], dtype=object)))
+        return [([n for n, _ in batch], res)], []
+    except tf.errors.InvalidArgumentError as err:
+        if len(batch) == 1:
+            from tfgan_ad.data.kdd99 import line_error
+            from tfgan_ad.errors import assertion_text
+            (n, line), = batch
+            return [], [(n, line_error(line) or assertion_text(err.message))]
+    mid = len(batch) // 2
+    (ok1, bad1), (ok2, bad2) = _score_rows(serve, batch[:mid]), _score_rows(serve, batch[mid:])
+    return ok1 + ok2, bad1 + bad2
 
 
 def _records_signature(model):
@@ -180,9 +193,6 @@ def _records_signature(model):
 
 
 def cmd_score(args) -> int:
-    import numpy as np
-    import tensorflow as tf
-
     from tfgan_ad import zoo
     src = _input_path(args.file)
     name = "<stdin>" if src is None else str(src)
@@ -193,25 +203,11 @@ def cmd_score(args) -> int:
         t0 = last = time.time()  # rows/s of scoring, the model's loading left out
         out.write("line,score,is_anomaly\n")
         for nums, lines in _batches(f, name, args.batch_size):
-            batch, bad = _screen(nums, lines)
-            for n, message in bad:
+            batch, screened = _screen(nums, lines)
+            results, refused = _score_rows(serve, batch) if batch else ([], [])
+            for n, message in sorted(screened + refused):  # in line order
                 n_bad += 1
                 print(f"line {n}: {message}", file=sys.stderr)
-            if not batch:
-                continue
-            nums = [n for n, _ in batch]
-            lines = np.array([s for _, s in batch], dtype=object)
-            try:
-                res = serve(records=tf.constant(lines))
-                results = [(nums, res)]
-            except tf.errors.InvalidArgumentError:
-                results = []  # find the bad rows one by one, keep the good ones
-                for n, s in batch:
-                    try:
-                        results.append(([n], serve(records=tf.constant([s]))))
-                    except tf.errors.InvalidArgumentError as err:
-                        n_bad += 1
-                        print(f"line {n}: {_why(s, err)}", file=sys.stderr)
             for ns, res in results:
                 scores, flags = res["score"].numpy(), res["is_anomaly"].numpy()
                 out.write("".join(f"{n},{s:.6g},{int(a)}\n" for n, s, a in zip(ns, scores, flags)))

@@ -190,8 +190,8 @@ def check_continuous(continuous: np.ndarray, unit: str = "row", first: int = 0) 
     if bad.any():
         i, j = np.argwhere(bad)[0]
         value = continuous[i, j]
-        problem = ("is negative" if value < 0 else "is NaN" if np.isnan(value)
-                   else "is infinite or beyond float32's range")
+        problem = ("is NaN" if np.isnan(value) else "is infinite or beyond float32's range"
+                   if not abs(value) <= np.finfo(np.float32).max else "is negative")
         raise ValueError(f"{unit} {first + i}: column {CONTINUOUS_COLUMNS[j]!r} {problem} "
                          f"({value:g}); the KDD99 continuous columns are counts and rates, "
                          f"finite and >= 0")
