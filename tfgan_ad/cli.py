@@ -143,42 +143,26 @@ def _output(path: str | None, overwrite: bool, src: Path | None):
         tmp.unlink(missing_ok=True)
 
 
-def _screen(nums, lines):
-    """(lines the graph can take as ``(number, line)``, [(line number, error)]): lines with
-    a minus sign or a hex number are checked by the Python parser, which refuses negative
-    counts and non-decimal numbers by column (older exported graphs clamp or accept them)."""
-    from tfgan_ad.data.kdd99 import line_error, suspect_line
-    batch = list(zip(nums, lines))
-    if not suspect_line("\n".join(lines)):
-        return batch, []
-    good, bad = [], []
-    for n, line in batch:
-        reason = suspect_line(line) and line_error(line)
-        if reason:
-            bad.append((n, reason))
-        else:
-            good.append((n, line))
-    return good, bad
-
-
-def _score_rows(serve, batch):
-    """``([(line numbers, result)], [(line number, error)])`` for ``batch``, ``(number,
-    line)`` pairs. A batch the graph refuses is scored by halves, recursively, down to the
-    rows it refuses alone: a bad row costs about 2 log2(len(batch)) calls, not one a row."""
+def _score_rows(serve, nums, lines):
+    """``([(line numbers, outputs)], [(line number, reason)])`` for ``lines`` (numbered
+    ``nums``): lines the Python parser refuses (:func:`tfgan_ad.data.kdd99.screen_lines`)
+    are left out, the rest go to the graph, whose refused rows are found by halving
+    (:func:`tfgan_ad.zoo.call_by_halves`)."""
     import numpy as np
-    import tensorflow as tf
-    try:
-        res = serve(records=tf.constant(np.array([s for _, s in batch], dtype=object)))
-        return [([n for n, _ in batch], res)], []
-    except tf.errors.InvalidArgumentError as err:
-        if len(batch) == 1:
-            from tfgan_ad.data.kdd99 import line_error
-            from tfgan_ad.errors import assertion_text
-            (n, line), = batch
-            return [], [(n, line_error(line) or assertion_text(err.message))]
-    mid = len(batch) // 2
-    (ok1, bad1), (ok2, bad2) = _score_rows(serve, batch[:mid]), _score_rows(serve, batch[mid:])
-    return ok1 + ok2, bad1 + bad2
+
+    from tfgan_ad import zoo
+    from tfgan_ad.data.kdd99 import screen_lines
+    screened = screen_lines(lines)
+    bad = [(nums[i], reason) for i, reason in screened]
+    if screened:
+        skip = {i for i, _ in screened}
+        nums = [n for i, n in enumerate(nums) if i not in skip]
+        lines = [ln for i, ln in enumerate(lines) if i not in skip]
+    if not lines:
+        return [], bad
+    done, refused = zoo.call_by_halves(serve, {"records": np.array(lines, dtype=object)})
+    results = [(nums[start:start + len(out["score"])], out) for start, out in done]
+    return results, bad + [(nums[i], zoo.refusal(err, lines[i])) for i, err in refused]
 
 
 def _records_signature(model):
@@ -203,9 +187,8 @@ def cmd_score(args) -> int:
         t0 = last = time.time()  # rows/s of scoring, the model's loading left out
         out.write("line,score,is_anomaly\n")
         for nums, lines in _batches(f, name, args.batch_size):
-            batch, screened = _screen(nums, lines)
-            results, refused = _score_rows(serve, batch) if batch else ([], [])
-            for n, message in sorted(screened + refused):  # in line order
+            results, refused = _score_rows(serve, nums, lines)
+            for n, message in sorted(refused):  # in line order
                 n_bad += 1
                 print(f"line {n}: {message}", file=sys.stderr)
             for ns, res in results:

@@ -31,6 +31,8 @@ from tfgan_ad.training.wgan_gp import WGANGP, WGANGPConfig
 SCORE_BATCH = 16384
 #: architectures whose features are 28×28×1 images
 IMAGE_ARCHITECTURES = ("mnist", "dcgan")
+
+
 @contextlib.contextmanager
 def _named_errors():
     """The preprocessing layer's in-graph checks (NaN, unknown category) as one ValueError."""

@@ -17,10 +17,10 @@ def assertion_text(message: str) -> str:
     # recent call last): <a traceback or '<stack traces unavailable>'> <the message>"
     message = re.sub(r"^.*<stack traces unavailable>", "", message, flags=re.S)
     # tf.debugging.Assert: "... assertion failed: [<text>] [<values>] {{node X}}]]"
-    asserted = any(m in message for m in ("Summarized data:", "assertion failed:"))
+    asserted = False
     for marker in ("Summarized data:", "assertion failed:"):
         if marker in message:
-            message = message.split(marker, 1)[1]
+            message, asserted = message.split(marker, 1)[1], True
     message = re.sub(r"\{\{(function_)?node [^}]*\}\}|\[Op:\w+\]( name:)?", "", message)
     message = re.sub(r"b(['\"])(.*?)\1", r"\2", message).replace("\\'", "'")
     message = message.replace("[[", " ").replace("]]", " ")

@@ -113,6 +113,7 @@ class KDDRecords:
 
 _CONT_IDX = [COLUMNS.index(c) for c in CONTINUOUS_COLUMNS]
 _CAT_IDX = [COLUMNS.index(c) for c in CATEGORICAL_COLUMNS]
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def parse_rows(rows, first_line: int = 1, with_label: bool = True) -> KDDRecords:
@@ -130,14 +131,13 @@ def parse_rows(rows, first_line: int = 1, with_label: bool = True) -> KDDRecords
             )
         try:
             fields = [row[j] for j in _CONT_IDX]
-            joined = "".join(fields)
-            if "_" in joined or not joined.isascii():  # float() takes '1_81' and '١٨١'
+            if not _plain("".join(fields)):  # one test for the whole row
                 raise ValueError
             cont.append([float(f) for f in fields])
         except ValueError:
             for j in _CONT_IDX:
                 try:
-                    if "_" in row[j] or not row[j].isascii():
+                    if not _plain(row[j]):
                         raise ValueError
                     float(row[j])
                 except ValueError:
@@ -154,6 +154,12 @@ def parse_rows(rows, first_line: int = 1, with_label: bool = True) -> KDDRecords
         np.asarray(cat, dtype=str).reshape(-1, len(_CAT_IDX)),
         np.asarray(lab, dtype=str) if with_label else None,
     )
+
+
+def _plain(text: str) -> bool:
+    """No characters that ``float()`` reads but the graph's number parser does not: an
+    underscore ('1_81') or a non-ASCII digit ('١٨١')."""
+    return "_" not in text and text.isascii()
 
 
 def parse_lines(lines) -> KDDRecords:
@@ -182,16 +188,27 @@ def line_error(line: str) -> str | None:
     return None
 
 
+def screen_lines(lines) -> list[tuple[int, str]]:
+    """``(index, reason)`` of the lines the Python parser refuses among those that hold what
+    the committed graphs would take silently (:func:`suspect_line`): one substring scan of
+    the whole batch when, as in real KDD99 files, no line holds one."""
+    if not suspect_line("\n".join(lines)):
+        return []
+    return [(i, reason) for i, line in enumerate(lines)
+            if suspect_line(line) and (reason := line_error(line))]
+
+
 def check_continuous(continuous: np.ndarray, unit: str = "row", first: int = 0) -> None:
     """Refuse NaN, infinite, beyond-float32 or negative values (all 34 continuous columns
     are counts or rates, so >= 0), naming the first bad value's ``unit`` and column."""
     with np.errstate(invalid="ignore"):
-        bad = ~(np.abs(continuous) <= np.finfo(np.float32).max) | (continuous < 0)
+        out_of_range = ~(np.abs(continuous) <= _FLOAT32_MAX)  # NaN too
+        bad = out_of_range | (continuous < 0)
     if bad.any():
         i, j = np.argwhere(bad)[0]
         value = continuous[i, j]
         problem = ("is NaN" if np.isnan(value) else "is infinite or beyond float32's range"
-                   if not abs(value) <= np.finfo(np.float32).max else "is negative")
+                   if out_of_range[i, j] else "is negative")
         raise ValueError(f"{unit} {first + i}: column {CONTINUOUS_COLUMNS[j]!r} {problem} "
                          f"({value:g}); the KDD99 continuous columns are counts and rates, "
                          f"finite and >= 0")
@@ -240,7 +257,7 @@ def as_records(x) -> KDDRecords:
         raise ValueError("empty batch: no records")
     continuous = continuous.astype(np.float64, copy=False)
     check_continuous(continuous)
-    return KDDRecords(continuous, categorical.astype(str, copy=False), labels)
+    return KDDRecords(continuous, categorical, labels)
 
 
 def as_lines(x) -> list[str] | None:
@@ -271,15 +288,18 @@ def _text(categorical: np.ndarray) -> np.ndarray:
         return categorical
     if categorical.dtype.kind == "S":
         return np.char.decode(categorical, "utf-8")
-    if categorical.dtype == object:
-        for (i, j), v in np.ndenumerate(categorical) if categorical.ndim == 2 else ():
+    if categorical.dtype == object:  # one pass: decode bytes, refuse anything else
+        text = np.empty(categorical.shape, dtype=object)
+        for idx, v in np.ndenumerate(categorical):
             if not isinstance(v, (str, bytes)):
-                raise TypeError(f"row {i}: categorical column {CATEGORICAL_COLUMNS[j]!r} holds "
-                                f"{v!r} ({type(v).__name__}); the categorical values are "
-                                f"strings, e.g. '0'/'1' for {CATEGORICAL_COLUMNS[3]!r}")
-        return np.vectorize(lambda v: v.decode("utf-8") if isinstance(v, bytes) else v,
-                            otypes=[str])(categorical) if categorical.size else \
-            categorical.astype(str)
+                where = (f"row {idx[0]}: categorical column {CATEGORICAL_COLUMNS[idx[1]]!r}"
+                         if len(idx) == 2 and idx[1] < len(CATEGORICAL_COLUMNS)
+                         else f"categorical value at {idx}")
+                raise TypeError(f"{where} holds {v!r} ({type(v).__name__}); the categorical "
+                                f"values are strings, e.g. '0'/'1' for "
+                                f"{CATEGORICAL_COLUMNS[3]!r}")
+            text[idx] = v.decode("utf-8") if isinstance(v, bytes) else v
+        return text.astype(str)
     raise TypeError(f"'categorical' must hold strings (e.g. 'tcp', or '0'/'1' for "
                     f"{CATEGORICAL_COLUMNS[3]!r}), got dtype {categorical.dtype}")
 

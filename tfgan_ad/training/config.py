@@ -84,9 +84,10 @@ class ModelConfig:
         if self.precision != "mixed_float16":
             return
         x = np.asarray(x)
-        if x.size and float(np.max(np.abs(x))) > FLOAT16_MAX:
+        peak = float(np.max(np.abs(x))) if x.size else 0.0
+        if peak > FLOAT16_MAX:
             raise ValueError(
-                f"{what} reach {float(np.max(np.abs(x))):.6g}, beyond float16's range "
+                f"{what} reach {peak:.6g}, beyond float16's range "
                 f"(±{FLOAT16_MAX:g}) that precision 'mixed_float16' computes in: scale "
                 f"the features (e.g. KDD99 scaling 'log_minmax') or use precision "
                 f"'float32' or 'mixed_bfloat16'")
