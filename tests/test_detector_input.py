@@ -131,3 +131,16 @@ def test_images_in_unit_range_pass_the_check():
     assert check_features(unit, (28, 28, 1)).dtype == np.float32
     with pytest.raises(ValueError, match=r"shape \(N, 28, 28, 1\).*got shape \(40, 28, 28\)"):
         check_features(PIXELS[..., 0], (28, 28, 1))
+
+
+def test_images_scaled_to_0_1_are_warned_about_not_refused():
+    """[0, 1] images fit inside [-1, 1]; a batch with no pixel below 0 is named in a warning."""
+    import warnings
+    from tfgan_ad.data.features import check_features
+    with pytest.warns(UserWarning, match=r"no pixel of these 40 image\(s\) is below 0.*2 \* x - 1"):
+        out = check_features(PIXELS / 255.0, (28, 28, 1))
+    assert out.shape == (40, 28, 28, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # [-1, 1] images: no warning
+        check_features(PIXELS / 127.5 - 1.0, (28, 28, 1))
+        check_features(np.ones((3, 6)), (6,))  # feature rows are not images

@@ -165,3 +165,56 @@ def test_batch_not_divisible_by_replicas_is_refused(monkeypatch):
     monkeypatch.setattr(tf.distribute, "get_strategy", lambda: TwoReplicas())
     with pytest.raises(ValueError, match="batch_size=25 is the global batch"):
         Trainer(gan, TrainConfig(batch_size=25, progress=False))
+
+
+@pytest.mark.parametrize("change", ["data", "seed", "batch_size", "learning_rate"])
+def test_resuming_another_runs_checkpoints_is_refused_and_they_are_kept(tmp_path, change):
+    """Checkpoints of one run must not be trained on as another (other data, seed,
+    batch or model config): the result would be a mix labelled as neither."""
+    _, tr = fresh(str(tmp_path), epochs=1)
+    tr.fit(data())
+    before = _snapshot(tmp_path)
+    assert "run.json" in before
+    x = data(seed=1) if change == "data" else data()
+    tf.keras.utils.set_random_seed(7)
+    model_cfg = (BiGANConfig(n_features=6, latent_dim=3, learning_rate=2e-3)
+                 if change == "learning_rate" else SMALL)
+    cfg = TrainConfig(epochs=2, batch_size=25 if change == "batch_size" else 20,
+                      seed=6 if change == "seed" else 5, steps_per_call=4,
+                      checkpoint_dir=str(tmp_path), progress=False)
+    key = {"data": "data.sha256", "seed": "seed", "batch_size": "batch_size",
+           "learning_rate": "model_config.learning_rate"}[change]
+    with pytest.raises(ValueError, match=rf"belong to another run \(.*{key}: .* there, .* now"):
+        Trainer(BiGAN(model_cfg), cfg).fit(x)
+    assert _snapshot(tmp_path) == before
+
+
+def test_the_same_run_resumes_with_more_epochs_and_other_chunking(tmp_path):
+    _, tr = fresh(str(tmp_path), epochs=1)
+    tr.fit(data())
+    record = (tmp_path / "run.json").read_text()
+    _, tr2 = fresh(str(tmp_path), epochs=2, steps_per_call=3)
+    tr2.fit(data().astype(np.float64))  # the same float32 values
+    assert int(tr2.step) == 20
+    assert (tmp_path / "run.json").read_text() == record
+
+
+def test_checkpoints_without_a_run_record_resume_and_get_one(tmp_path):
+    """Checkpoints written before run records existed are accepted as this run."""
+    _, tr = fresh(str(tmp_path), epochs=1)
+    tr.fit(data())
+    (tmp_path / "run.json").unlink()
+    _, tr2 = fresh(str(tmp_path), epochs=2)
+    tr2.fit(data())
+    assert int(tr2.step) == 20 and (tmp_path / "run.json").exists()
+
+
+def test_a_garbled_run_record_is_named_and_left_alone(tmp_path):
+    _, tr = fresh(str(tmp_path), epochs=1)
+    tr.fit(data())
+    (tmp_path / "run.json").write_text("{not json")
+    before = _snapshot(tmp_path)
+    _, tr2 = fresh(str(tmp_path), epochs=2)
+    with pytest.raises(ValueError, match=r"run record .*run.json cannot be read"):
+        tr2.fit(data())
+    assert _snapshot(tmp_path) == before

@@ -36,13 +36,11 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from tfgan_ad.data.kdd99 import CATEGORICAL_COLUMNS, COLUMNS, CONTINUOUS_COLUMNS
+from tfgan_ad.data.kdd99 import (CATEGORICAL_COLUMNS, CATEGORICAL_INDEX, COLUMNS,
+                                 CONTINUOUS_COLUMNS, CONTINUOUS_INDEX)
 from tfgan_ad.data.features import IMAGE_SHAPE
 from tfgan_ad.data.mnist import scale_pixels
 from tfgan_ad.preprocessing import KDDPreprocessor
-
-_CONT_IDX = [COLUMNS.index(c) for c in CONTINUOUS_COLUMNS]
-_CAT_IDX = [COLUMNS.index(c) for c in CATEGORICAL_COLUMNS]
 
 
 def split_csv_lines(lines):
@@ -58,8 +56,8 @@ def split_csv_lines(lines):
         summarize=10)
     with tf.control_dependencies([check]):
         dense = fields.to_tensor(default_value="")[:, : len(COLUMNS)]
-    continuous = tf.strings.to_number(tf.gather(dense, _CONT_IDX, axis=1), tf.float32)
-    categorical = tf.gather(dense, _CAT_IDX, axis=1)
+    continuous = tf.strings.to_number(tf.gather(dense, list(CONTINUOUS_INDEX), axis=1), tf.float32)
+    categorical = tf.gather(dense, list(CATEGORICAL_INDEX), axis=1)
     return {"continuous": continuous, "categorical": categorical}
 
 

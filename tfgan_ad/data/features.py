@@ -3,6 +3,8 @@ and the zoo's feature and image paths."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 #: one MNIST image as the conv nets take it
@@ -13,7 +15,12 @@ def check_features(X, shape: tuple) -> np.ndarray:
     """Feature rows of ``shape`` (``(121,)``, or ``(28, 28, 1)`` for images), checked and
     as float32: numbers, the right shape, at least one row, finite; images also floats
     in [-1, 1], the range the networks train on. Raises ``TypeError``/``ValueError``
-    naming the problem."""
+    naming the problem.
+
+    Images scaled to [0, 1] lie inside [-1, 1] and cannot be refused, but a batch with
+    no pixel below 0 gives a ``UserWarning``: in [-1, 1] the background is -1, so
+    such a batch is almost surely [0, 1] data, whose backgrounds the networks read as
+    mid-grey."""
     X = np.asarray(X)
     if X.dtype.kind not in "iuf":
         raise TypeError(f"features must be numeric, got dtype {X.dtype}"
@@ -35,4 +42,8 @@ def check_features(X, shape: tuple) -> np.ndarray:
                          " (or values beyond float32's range)")
     if image and (X.dtype.kind != "f" or X.min() < -1.0 or X.max() > 1.0):
         raise ValueError(f"{want}, got dtype {X.dtype} with values in [{X.min():g}, {X.max():g}]")
+    if image and X.min() >= 0.0:
+        warnings.warn(f"no pixel of these {len(X)} image(s) is below 0: images scaled to "
+                      f"[0, 1]? The networks take [-1, 1] (background -1); rescale with "
+                      f"2 * x - 1", UserWarning, stacklevel=3)
     return x32

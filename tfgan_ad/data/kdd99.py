@@ -111,8 +111,9 @@ class KDDRecords:
         return (self.labels == ANOMALY_LABEL).astype(np.int64)
 
 
-_CONT_IDX = [COLUMNS.index(c) for c in CONTINUOUS_COLUMNS]
-_CAT_IDX = [COLUMNS.index(c) for c in CATEGORICAL_COLUMNS]
+#: positions of the continuous and categorical columns in a raw record (``COLUMNS``)
+CONTINUOUS_INDEX = tuple(COLUMNS.index(c) for c in CONTINUOUS_COLUMNS)
+CATEGORICAL_INDEX = tuple(COLUMNS.index(c) for c in CATEGORICAL_COLUMNS)
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
@@ -130,12 +131,12 @@ def parse_rows(rows, first_line: int = 1, with_label: bool = True) -> KDDRecords
                 f"line {first_line + i}: expected {n_expected} comma-separated fields, got {len(row)}"
             )
         try:
-            fields = [row[j] for j in _CONT_IDX]
+            fields = [row[j] for j in CONTINUOUS_INDEX]
             if not _plain("".join(fields)):  # one test for the whole row
                 raise ValueError
             cont.append([float(f) for f in fields])
         except ValueError:
-            for j in _CONT_IDX:
+            for j in CONTINUOUS_INDEX:
                 try:
                     if not _plain(row[j]):
                         raise ValueError
@@ -144,14 +145,14 @@ def parse_rows(rows, first_line: int = 1, with_label: bool = True) -> KDDRecords
                     raise ValueError(
                         f"line {first_line + i}: column {COLUMNS[j]!r} is not a number: {row[j]!r}"
                     ) from None
-        cat.append([row[j] for j in _CAT_IDX])
+        cat.append([row[j] for j in CATEGORICAL_INDEX])
         if with_label:
             lab.append(row[-1])
-    continuous = np.asarray(cont, dtype=np.float64).reshape(-1, len(_CONT_IDX))
+    continuous = np.asarray(cont, dtype=np.float64).reshape(-1, len(CONTINUOUS_INDEX))
     check_continuous(continuous, "line", first_line)
     return KDDRecords(
         continuous,
-        np.asarray(cat, dtype=str).reshape(-1, len(_CAT_IDX)),
+        np.asarray(cat, dtype=str).reshape(-1, len(CATEGORICAL_INDEX)),
         np.asarray(lab, dtype=str) if with_label else None,
     )
 

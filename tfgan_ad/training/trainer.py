@@ -34,11 +34,19 @@ Randomness is explicit. The data order of epoch ``e`` comes from
 ``(seed, t)``. The state of a run is therefore just (weights, optimizer
 slots, EMA shadows, step counter), all in the checkpoint, and a run resumed
 from any checkpoint repeats exactly what the uninterrupted run would do.
+
+That holds only for the same run, so the checkpoint directory also keeps a run
+record (:data:`RUN_RECORD`): the model's class and config, the seed, the batch
+size and a SHA-256 of the training array. Resuming with any of them changed is
+refused, naming what differs (more epochs, another ``steps_per_call`` or XLA
+are the same run and are allowed).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import math
 import os
 import shutil
@@ -57,6 +65,8 @@ from tfgan_ad.training.ema import EMA
 
 #: the name of the step counter in a :class:`Trainer` checkpoint
 _STEP = "step"
+#: the file in a checkpoint directory naming the run its checkpoints belong to
+RUN_RECORD = "run.json"
 
 
 class GANModel(Protocol):
@@ -234,6 +244,9 @@ class Trainer:
         steps_per_epoch = n // cfg.batch_size
         if steps_per_epoch == 0:
             raise ValueError(f"need at least batch_size={cfg.batch_size} rows, got {n}")
+        record = self.run_record(x)
+        if cfg.checkpoint_dir:
+            check_run_record(cfg.checkpoint_dir, record)
         self.restore()
         total = cfg.total_steps(n)
         if self.global_step > total:
@@ -245,6 +258,8 @@ class Trainer:
                 f"checkpoints, or ask for at least {self.global_step} steps")
         if until_step is not None:
             total = min(total, until_step)
+        if self.manager is not None and self.is_chief:
+            write_run_record(cfg.checkpoint_dir, record)
         x_t = tf.convert_to_tensor(x, tf.float32)
         writer = (tf.summary.create_file_writer(self._writable(cfg.log_dir))
                   if cfg.log_dir else None)
@@ -302,6 +317,74 @@ class Trainer:
             shutil.rmtree(self._scratch, ignore_errors=True)
         self.steps_per_second = steps_run / t_train if t_train > 0 else None
         return self.history
+
+
+    def run_record(self, x) -> dict:
+        """What identifies this run: the model's class and config, the seed, the batch
+        size, and the training array's shape and SHA-256 (of its float32 values, what
+        the steps read)."""
+        x32 = np.ascontiguousarray(x, dtype=np.float32)
+        config = getattr(self.model, "config", None)
+        return {
+            "model": type(self.model).__name__,
+            "model_config": config.to_dict() if config is not None else None,
+            "seed": self.config.seed,
+            "batch_size": self.config.batch_size,
+            "data": {"shape": list(x32.shape),
+                     "sha256": hashlib.sha256(memoryview(x32).cast("B")).hexdigest()},
+        }
+
+
+def _flat(record: dict, prefix: str = "") -> dict:
+    out = {}
+    for key, value in record.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def check_run_record(directory, record: dict) -> None:
+    """Refuse (ValueError) to resume the checkpoints in ``directory`` as the run
+    ``record`` describes if their own run record says they belong to another run.
+    A directory without a record (checkpoints older than records) passes."""
+    path = Path(directory) / RUN_RECORD
+    if not path.exists():
+        return
+    try:
+        saved = json.loads(path.read_text())
+        if not isinstance(saved, dict):
+            raise ValueError("not a JSON object")
+    except (ValueError, UnicodeDecodeError) as err:
+        raise ValueError(f"the run record {path} cannot be read ({err}); it is left as it is: "
+                         f"repair or remove it, or train in another checkpoint_dir") from None
+    old, new = _flat(saved), _flat(json.loads(json.dumps(record)))
+    differ = [k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+    if differ:
+        shown = "; ".join(
+            f"{k}: {_short(old.get(k, '(absent)'))} there, {_short(new.get(k, '(absent)'))} now"
+            for k in differ)
+        raise ValueError(
+            f"the checkpoints in {directory} belong to another run ({shown}); resuming them "
+            f"would train a mix of the two, so they are left as they are: train in another "
+            f"checkpoint_dir, or remove {RUN_RECORD} there to accept them as this run")
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 24 else text[:12] + "…"
+
+
+def write_run_record(directory, record: dict) -> None:
+    """Write ``record`` as ``directory``'s run record if it has none (atomically)."""
+    path = Path(directory) / RUN_RECORD
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{RUN_RECORD}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+    os.replace(tmp, path)
 
 
 def _index_order(name: str):
