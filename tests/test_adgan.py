@@ -302,7 +302,7 @@ def test_wgan_gp_config_round_trip_and_validation():
             WGANGPConfig(latent_dim=dim)
     assert WGANGPConfig(latent_dim=64).latent_dim == 64
     for batch in (0, -64):  # e.g. a bad --wgan_batch
-        with pytest.raises(ValueError, match="batch_size must be >= 1"):
+        with pytest.raises(ValueError, match="batch_size must be an integer >= 1"):
             TrainConfig(epochs=1, batch_size=batch)
 
 

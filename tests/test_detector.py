@@ -147,3 +147,60 @@ def test_scores_equal_the_combined_components(fitted):
                                    combine(parts, variant, fitted.score_config.alpha),
                                    rtol=1e-5, atol=1e-6)
     fitted.score_config = ScoreConfig()
+
+
+def test_a_failed_refit_leaves_the_detector_unfitted_not_mixed():
+    """fit refits the preprocessing first: a fit failing later must not leave the new
+    scaling paired with the old networks and threshold (silently different decisions)."""
+    from tfgan_ad.training.trainer import TrainConfig as TC
+    def records(n, scale):
+        return parse_rows([ROW[:4] + [str(scale * i)] + ROW[5:] for i in range(n)],
+                          with_label=False)
+    train = records(60, 10)
+    det = BiGANDetector(KDDPreprocessor("log_minmax"),
+                        train=TC(epochs=1, batch_size=50, progress=False)).fit(train)
+    before = det.decision_function(train), det.threshold_
+    with pytest.raises(ValueError, match=r"need at least batch_size=50 training rows, got 10"):
+        det.fit(records(10, 10))  # refused before anything changes
+    np.testing.assert_array_equal(det.decision_function(train), before[0])
+    assert det.threshold_ == before[1]
+    other = records(60, 99999)
+    det.model_config.check_range = lambda *a, **k: (_ for _ in ()).throw(  # fail mid-fit
+        ValueError("simulated failure after the preprocessing was refitted"))
+    with pytest.raises(ValueError, match="simulated failure"):
+        det.fit(other)
+    del det.model_config.check_range
+    for call in (det.predict, det.decision_function):
+        with pytest.raises(RuntimeError, match="its last fit failed"):
+            call(train)
+
+
+def test_changing_the_score_after_fit_needs_a_new_threshold(fitted):
+    """threshold_ holds for the score it was set with: predict (and export) refuse to
+    pair it with another score; set_threshold sets it for the current settings."""
+    x, _ = synthetic(300, np.random.default_rng(5))
+    old = fitted.threshold_
+    try:
+        fitted.score_config = ScoreConfig(variant="fm")
+        with pytest.raises(ValueError, match=r"threshold_ was set for the score settings "
+                                             r"ScoreConfig\(.*sigma.*set_threshold"):
+            fitted.predict(x)
+        assert fitted.decision_function(x).shape == (300,)  # scores need no threshold
+        train, _ = synthetic(2000, np.random.default_rng(0))
+        fitted.set_threshold(train)
+        fm = fitted.threshold_
+        assert fm != old
+        assert np.mean(fitted.decision_scores_ >= fm) <= 0.05 + 1e-9
+        assert fitted.predict(x).shape == (300,)
+    finally:
+        fitted.score_config = ScoreConfig()
+        fitted.set_threshold(synthetic(2000, np.random.default_rng(0))[0])
+    assert fitted.threshold_ == pytest.approx(old)
+
+
+@pytest.mark.parametrize("field, value", [("epochs", 0), ("epochs", -1), ("epochs", 0.5),
+                                          ("batch_size", 0), ("steps_per_call", 0),
+                                          ("checkpoint_every", True)])
+def test_train_config_counts_are_whole_numbers_from_1(field, value):
+    with pytest.raises(ValueError, match=rf"{field} must be an integer >= 1, got {value!r}"):
+        TrainConfig(**{field: value})

@@ -102,9 +102,42 @@ def test_altered_byte_is_refused_naming_the_file(small_zoo, tmp_path):
 
 
 def test_export_never_overwrites(small_zoo):
-    _, det, _ = small_zoo
+    root, det, _ = small_zoo
+    entry = (root / "zoo" / "tiny_kdd.json").read_bytes()
+    with pytest.raises(FileExistsError, match=r"already lists 'tiny_kdd' \(version 1\); "
+                                              r"publish under another name, or pass replace"):
+        zoo.publish(det, "tiny_kdd", 2, {})
     with pytest.raises(FileExistsError, match="never overwritten"):
-        zoo.publish(det, "tiny_kdd", 1, {})
+        zoo.publish(det, "tiny_kdd", 1, {}, replace=True)
+    assert (root / "zoo" / "tiny_kdd.json").read_bytes() == entry
+    assert sorted(p.name for p in (root / "saved_models" / "tiny_kdd").iterdir()) == ["1"]
+
+
+def test_publish_fills_in_the_threshold_and_checks_the_card_before_writing(small_zoo):
+    root, det, _ = small_zoo
+    assert zoo.load("tiny_kdd").metadata["threshold"] == pytest.approx(det.threshold_)
+    with pytest.raises(ValueError, match=r"card's threshold 1.0 is not the detector's"):
+        zoo.publish(det, "tiny_bad", 1, {"threshold": 1.0})
+    with pytest.raises(TypeError, match="metadata must be JSON data"):
+        zoo.publish(det, "tiny_bad", 1, {"auc": np.float32(0.5)})
+    assert not (root / "saved_models" / "tiny_bad").exists()
+    assert not (root / "zoo" / "tiny_bad.json").exists()
+
+
+def test_new_exports_refuse_hexadecimal_numbers_in_the_graph(small_zoo, tmp_path):
+    """tf.strings.to_number reads 0x10 as 16; the exported graph refuses such lines."""
+    import tensorflow as tf
+    from tfgan_ad.export import export_saved_model
+    _, det, test = small_zoo
+    line = csv_lines(test, 1)[0]
+    fields = line.split(",")
+    fields[4] = "0x10"  # src_bytes
+    served = tf.saved_model.load(str(export_saved_model(det, tmp_path, 1, {})))
+    call = served.signatures["serving_default"]
+    assert call(records=tf.constant([line]))["score"].shape == (1,)
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"(?s)hexadecimal numbers are not KDD99 values.*\b1\b"):
+        call(records=tf.constant([line, ",".join(fields)]))
 
 
 @pytest.mark.parametrize("version", [1.7, -1, "2", True, None])
@@ -185,3 +218,24 @@ def test_cli_list_info_export(small_zoo, tmp_path):
     assert missing.returncode != 0 and "not found" in missing.stderr
     unknown = run("score", "nope", str(GZ))
     assert unknown.returncode == 2 and "available: tiny_kdd" in unknown.stderr
+
+
+def test_a_user_image_model_is_served_by_what_its_graph_takes(tmp_path, monkeypatch):
+    """What a zoo model takes comes from its signatures, not from card keys a user's
+    card may lack (an image model published without 'image_shape' took (N, 121));
+    the exported graph refuses images outside [-1, 1] as the Python check does."""
+    import tensorflow as tf
+    from tfgan_ad.training.bigan import BiGANConfig
+    monkeypatch.setenv("TFGAN_AD_ZOO", str(tmp_path))
+    pixels = np.random.default_rng(0).integers(0, 256, size=(40, 28, 28), dtype=np.uint8)
+    images = (pixels / 127.5 - 1.0)[..., None].astype(np.float32)
+    det = BiGANDetector(model=BiGANConfig(architecture="mnist"),
+                        train=TrainConfig(epochs=1, batch_size=20, progress=False))
+    det.fit(images)
+    zoo.publish(det, "my_mnist", 1, {"summary": "no image_shape here"})
+    model = zoo.load("my_mnist")
+    expect = det.score_samples(images)
+    np.testing.assert_allclose(model.score(pixels), expect, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(model.score(images), expect, rtol=1e-4, atol=1e-4)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"images must be floats in \[-1, 1\]"):
+        model.signature("score_features")(features=tf.constant(images * 255.0))

@@ -102,6 +102,8 @@ class Detector:
         self.trainer: Trainer | None = None
         self.threshold_: float | None = None
         self.decision_scores_: np.ndarray | None = None
+        self._threshold_for = None  # the score settings threshold_ was set with
+        self._fit_failed = False
 
     # -- features ---------------------------------------------------------------------------
     def features(self, X) -> np.ndarray:
@@ -128,12 +130,30 @@ class Detector:
         """Fit preprocessing and the networks on normal data ``X``; set ``threshold_``.
 
         ``y`` is ignored (unsupervised), present for scikit-learn compatibility.
+
+        A fit that fails or is interrupted leaves the detector unfitted (its
+        preprocessing may already be refitted, so the previous networks and
+        threshold are dropped rather than paired with it); the checkpoints of
+        earlier fits stay on disk.
         """
         if self.preprocessor is not None:
             X = as_records(X)
-            if hasattr(self.preprocessor, "adapt"):
-                with _named_errors():
-                    self.preprocessor.adapt(X.as_inputs())
+        need = self.train_config.batch_size
+        if len(X) < need:  # refused before the preprocessing is refitted
+            raise ValueError(f"need at least batch_size={need} training rows, got {len(X)}")
+        try:
+            return self._fit(X)
+        except BaseException:
+            self._set_gan(None)
+            self.trainer, self.threshold_, self.decision_scores_ = None, None, None
+            self.restarts_, self._threshold_for, self._fit_failed = [], None, True
+            raise
+
+    def _fit(self, X):
+        self._fit_failed = False
+        if self.preprocessor is not None and hasattr(self.preprocessor, "adapt"):
+            with _named_errors():
+                self.preprocessor.adapt(X.as_inputs())
         features = self.features(X)
         rows = self.threshold_rows(len(features))
         scored = features if len(rows) == len(features) else features[rows]
@@ -159,7 +179,37 @@ class Detector:
         for rec in self.restarts_:
             rec["kept"] = rec["restart"] == kept
         self.threshold_ = contamination_threshold(self.decision_scores_, self.contamination)
+        self._threshold_for = self.score_settings()
         return self
+
+    def set_threshold(self, X):
+        """Set ``threshold_`` again from normal training data ``X`` with the current score
+        settings (after changing ``score_config`` or ``search_config``); the networks are
+        kept. Scores the same rows as :meth:`fit` (``threshold_sample``)."""
+        self._check_fitted()
+        features = self.features(X)
+        rows = self.threshold_rows(len(features))
+        self.decision_scores_ = self._scores_from_features(
+            features if len(rows) == len(features) else features[rows])
+        self.threshold_ = contamination_threshold(self.decision_scores_, self.contamination)
+        self._threshold_for = self.score_settings()
+        return self
+
+    def score_settings(self):
+        """What the scores depend on besides the networks (the subclass's score or
+        search config); ``threshold_`` holds only for the settings it was set with."""
+        return None
+
+    def check_threshold(self) -> float:
+        """``threshold_``, if it was set with the current score settings; else a ValueError
+        (a threshold for σ scores says nothing about FM scores)."""
+        self._check_fitted()
+        if self.score_settings() != self._threshold_for:
+            raise ValueError(
+                f"threshold_ was set for the score settings {self._threshold_for}, but they "
+                f"are now {self.score_settings()}: call set_threshold(X_train) to set it for "
+                f"these, or restore the settings")
+        return self.threshold_
 
     def threshold_rows(self, n: int) -> np.ndarray:
         """Indices of the ``n`` training rows :meth:`fit` scores for ``threshold_`` and the
@@ -198,6 +248,11 @@ class Detector:
     # -- scoring ----------------------------------------------------------------------------
     def _check_fitted(self):
         if self.gan is None:
+            if self._fit_failed:
+                raise RuntimeError("this detector is not fitted: its last fit failed, and the "
+                                   "networks and threshold of any earlier fit were dropped "
+                                   "with it (the preprocessing may have been refitted); call "
+                                   "fit(X) again")
             raise RuntimeError("this detector is not fitted yet: call fit(X) first")
 
     def _run_batched(self, key, make_fn, features, batch: int) -> dict:
@@ -228,8 +283,8 @@ class Detector:
 
     def predict(self, X) -> np.ndarray:
         """1 where ``score >= threshold_`` (anomaly), else 0."""
-        self._check_fitted()
-        return (self.score_samples(X) >= self.threshold_).astype(np.int64)
+        threshold = self.check_threshold()
+        return (self.score_samples(X) >= threshold).astype(np.int64)
 
 
 class BiGANDetector(Detector):
@@ -269,6 +324,9 @@ class BiGANDetector(Detector):
 
     def _build_gan(self):
         return BiGAN(self.model_config)
+
+    def score_settings(self):
+        return self.score_config
 
     def _batched(self, name: str, fn, features) -> dict:
         """``fn`` (compiled once per name and score config) over ``features`` in
@@ -327,6 +385,9 @@ class AnoGANDetector(Detector):
     def _build_gan(self):
         return GAN(self.model_config)
 
+    def score_settings(self):
+        return (self.search_config, self.search_seed)
+
     def search(self, features) -> dict:
         """The full :func:`anogan_search` result per row, with the EMA weights."""
         cfg, seed = self.search_config, self.search_seed
@@ -378,6 +439,9 @@ class ADGANDetector(Detector):
 
     def _build_gan(self):
         return WGANGP(self.model_config)
+
+    def score_settings(self):
+        return self.search_config
 
     def search(self, features) -> dict:
         """The full :func:`adgan_search` result per row (score, per-seed losses)."""

@@ -21,8 +21,10 @@ The score is the detector's own :meth:`graph_score`: the EGBAD formula, or for
 AnoGAN the whole latent search (a ``tf.while_loop``) inside the graph.
 
 Bad input fails the request with an InvalidArgument error that names the
-problem (wrong field count, a field that is not a number, an unknown category,
-NaN). Directories are written as ``<base>/<version>/``, the layout TF Serving
+problem (wrong field count, a field that is not a number, a hexadecimal number,
+a negative count, an unknown category, NaN; images outside [-1, 1]). Graphs
+exported before these last three checks (the committed KDD99 zoo models) take
+hexadecimal numbers, clamp negative counts and take any image range. Directories are written as ``<base>/<version>/``, the layout TF Serving
 loads; an existing version is never overwritten.
 """
 
@@ -54,7 +56,12 @@ def split_csv_lines(lines):
         ok, [f"each record must have {len(COLUMNS)} comma-separated fields (or 42 with the "
              "label); bad rows (0-based) and their field counts:", bad, tf.gather(counts, bad)],
         summarize=10)
-    with tf.control_dependencies([check]):
+    # tf.strings.to_number reads "0x10" as 16; no KDD99 field is hexadecimal
+    hexa = tf.strings.regex_full_match(lines, r".*(^|,)\s*[+-]?0[xX].*")
+    no_hex = tf.debugging.Assert(
+        ~tf.reduce_any(hexa), ["hexadecimal numbers are not KDD99 values; bad rows (0-based):",
+                               tf.where(hexa)[:, 0]], summarize=10)
+    with tf.control_dependencies([check, no_hex]):
         dense = fields.to_tensor(default_value="")[:, : len(COLUMNS)]
     continuous = tf.strings.to_number(tf.gather(dense, list(CONTINUOUS_INDEX), axis=1), tf.float32)
     categorical = tf.gather(dense, list(CATEGORICAL_INDEX), axis=1)
@@ -77,6 +84,7 @@ class ExportedDetector(tf.Module):
         super().__init__(name="tfgan_ad_detector")
         self.preprocessor = preprocessor
         self._score_fn = score_fn
+        self._image = tuple(feature_shape) == IMAGE_SHAPE
         self.threshold = tf.Variable(threshold, dtype=tf.float32, trainable=False,
                                      name="threshold")
         # Track the networks' backing tf.Variables, and only them: tracked through
@@ -117,6 +125,13 @@ class ExportedDetector(tf.Module):
 
     def _from_features(self, features):
         features = tf.debugging.assert_all_finite(features, "features contain NaN or infinite")
+        if self._image:  # as check_features in Python: the networks take [-1, 1]
+            inside = tf.reduce_all(tf.abs(features) <= 1.0)
+            with tf.control_dependencies([tf.debugging.Assert(
+                    inside, ["images must be floats in [-1, 1] (0-255 pixels: the "
+                             "score_pixels signature); got values in",
+                             tf.reduce_min(features), tf.reduce_max(features)])]):
+                features = tf.identity(features)
         score = self._score_fn(features)
         return {"score": score,
                 "is_anomaly": tf.cast(score >= self.threshold, tf.int32)}
@@ -146,6 +161,12 @@ def export_saved_model(detector, base_dir: str | Path, version: int, metadata: d
     """
     if detector.gan is None or detector.threshold_ is None:
         raise RuntimeError("export needs a fitted detector (call fit first)")
+    threshold = detector.check_threshold()  # set with the score settings being exported
+    try:
+        card_text = json.dumps(metadata, indent=1, sort_keys=True) + "\n"
+    except (TypeError, ValueError) as err:  # e.g. numpy scalars: checked before any file
+        raise TypeError(f"metadata must be JSON data (plain int/float/str/list/dict): "
+                        f"{err}") from None
     if isinstance(version, bool) or not isinstance(version, (int, np.integer)) or version < 0:
         raise ValueError(f"version must be an integer >= 0 (TF Serving's version "
                          f"directories), got {version!r}")
@@ -155,13 +176,13 @@ def export_saved_model(detector, base_dir: str | Path, version: int, metadata: d
     gan = detector.gan
     with gan.ema.averaged():
         module = ExportedDetector(detector.preprocessor, detector.networks(),
-                                  detector.graph_score, detector.threshold_,
+                                  detector.graph_score, threshold,
                                   detector.feature_shape)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{version}."))
         try:
             card = tmp / "model_card.json"
-            card.write_text(json.dumps(metadata, indent=1, sort_keys=True) + "\n")
+            card.write_text(card_text)
             module.model_card = tf.saved_model.Asset(str(card))
             tf.saved_model.save(module, str(tmp / "model"), signatures=module.signature_map())
             (tmp / "model").rename(target)

@@ -114,6 +114,14 @@ def verify(name: str) -> Path:
     return directory
 
 
+def _same_threshold(card_value, threshold: float) -> bool:
+    """Whether a card's threshold is the model's (stored as float32 in the graph)."""
+    try:
+        return bool(np.isclose(float(card_value), threshold, rtol=1e-6, atol=0))
+    except (TypeError, ValueError):
+        return False
+
+
 class ZooModel:
     """A loaded zoo model: ``score``, ``predict``, ``threshold``, ``metadata``."""
 
@@ -122,13 +130,15 @@ class ZooModel:
         try:
             self._model = tf.saved_model.load(str(directory))
             threshold = self.threshold
+            # what the model takes comes from its own graph, not from the card
+            spec = self.signature("score_features").structured_input_signature[1]["features"]
+            self.feature_shape = tuple(spec.shape[1:])
         except Exception as err:  # any failure here means damaged or foreign artifacts
             raise ZooError(f"{name}: TensorFlow {tf.__version__} cannot load the SavedModel in "
                            f"{directory} ({type(err).__name__}: {str(err)[:300]}); its files "
                            f"match their checksums, so suspect a TensorFlow version the "
                            f"model does not support, or an edited registry") from err
-        if "threshold" in metadata and not np.isclose(metadata["threshold"], threshold,
-                                                      rtol=1e-6, atol=0):
+        if "threshold" in metadata and not _same_threshold(metadata["threshold"], threshold):
             raise ZooError(f"{name}: the card's threshold {metadata['threshold']} is not the "
                            f"model's own {threshold} (in {directory})")
 
@@ -147,16 +157,15 @@ class ZooModel:
         arr = None if isinstance(x, (dict, KDDRecords, str, bytes)) else np.asarray(x)
         if arr is not None and arr.size == 0:
             raise ValueError("empty batch: no records to score")
-        if "image_shape" in self.metadata:
+        if "score_pixels" in self._model.signatures:
             return self._image_inputs(x, arr)
         if arr is not None and arr.dtype.kind in "biufc":  # feature vectors
             if arr.dtype.kind in "bc":
                 raise TypeError(f"cannot score input of dtype {arr.dtype}")
-            width = self.metadata.get("n_features", 121)
-            return "score_features", {"features": check_features(arr, (width,))}
+            return "score_features", {"features": check_features(arr, self.feature_shape)}
         if "score_records" not in self._model.signatures:
             raise ValueError(f"{self.name} takes feature vectors (N, "
-                             f"{self.metadata.get('n_features', 121)}) only")
+                             f"{', '.join(map(str, self.feature_shape))}) only")
         records = as_records(x)
         return "score_records", {"continuous": records.continuous.astype(np.float32),
                                  "categorical": records.categorical}
@@ -176,7 +185,7 @@ class ZooModel:
 
     def _image_inputs(self, x, arr) -> tuple[str, dict]:
         """uint8 [N, 28, 28] raw pixels, or float [N, 28, 28, 1] already in [-1, 1]."""
-        h, w, c = self.metadata["image_shape"]
+        h, w, c = self.feature_shape
         if arr is not None and arr.dtype == np.uint8 and arr.shape[1:] == (h, w):
             return "score_pixels", {"pixels": arr}
         if arr is not None and arr.dtype.kind in "iuf" and arr.shape[1:] == (h, w, c):
@@ -273,15 +282,35 @@ def load(name: str) -> ZooModel:
     return ZooModel(name, directory, card)
 
 
-def publish(detector, name: str, version: int, card: dict) -> Path:
-    """Export ``detector`` to ``saved_models/<name>/<version>`` and write ``zoo/<name>.json``.
+def publish(detector, name: str, version: int, card: dict, replace: bool = False) -> Path:
+    """Export ``detector`` to ``saved_models/<name>/<version>`` and write ``zoo/<name>.json``
+    under the zoo root (:func:`root`: ``$TFGAN_AD_ZOO``, else this checkout).
 
-    The registry lists the SHA-256 of every file written. An existing version
-    directory is never overwritten (see :func:`tfgan_ad.export.export_saved_model`).
+    The registry lists the SHA-256 of every file written. The card gets the model's
+    ``threshold`` (a card that names another threshold is refused before anything is
+    written). An existing version directory is never overwritten (see
+    :func:`tfgan_ad.export.export_saved_model`), and an existing registry entry is
+    replaced only with ``replace=True`` (its version's files stay on disk).
     """
     from tfgan_ad.export import export_saved_model
     _check_name(name)
     r = root()
+    path = r / "zoo" / f"{name}.json"
+    if path.exists() and not replace:
+        try:
+            listed = f"version {json.loads(path.read_text()).get('version')}"
+        except (ValueError, OSError, AttributeError):
+            listed = "an entry"
+        raise FileExistsError(f"{path} already lists {name!r} ({listed}); publish under "
+                              f"another name, or pass replace=True to make this the entry "
+                              f"(the old version's files stay in saved_models/{name}/)")
+    if not isinstance(card, dict):
+        raise TypeError(f"card must be a dict, got {type(card).__name__}")
+    threshold = detector.check_threshold()
+    if "threshold" in card and not _same_threshold(card["threshold"], threshold):
+        raise ValueError(f"the card's threshold {card['threshold']!r} is not the detector's "
+                         f"threshold_ {threshold}; leave it out (it is filled in)")
+    card = {**card, "threshold": float(threshold)}
     target = export_saved_model(detector, r / "saved_models" / name, version, card)
     write_registry(name, {"name": name, "version": int(version),
                           "path": target.relative_to(r).as_posix(), "card": card,

@@ -48,6 +48,7 @@ import dataclasses
 import hashlib
 import json
 import math
+import numbers
 import os
 import shutil
 import tempfile
@@ -114,8 +115,12 @@ class TrainConfig:
     jit_compile: bool = False
 
     def __post_init__(self):
-        if self.batch_size < 1:  # e.g. a bad --wgan_batch: no empty or negative batches
-            raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
+        # whole numbers >= 1: epochs=0 would "fit" an untrained model and set a threshold
+        for name in ("epochs", "batch_size", "steps_per_call", "checkpoint_every"):
+            value = getattr(self, name)
+            if (not isinstance(value, numbers.Integral) or isinstance(value, bool)
+                    or value < 1):
+                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
 
     def total_steps(self, n_train: int) -> int:
         """Steps of the whole run on ``n_train`` rows: ``epochs`` of ``N // batch_size`` each."""
