@@ -64,6 +64,7 @@ def test_offline_download_failure_is_clear(tmp_path, monkeypatch):
     with pytest.raises(datadir.DataFileError, match="download failed"):
         datadir.fetch(remote, download=True)
     assert not list(tmp_path.rglob("*.part"))  # no half-written file left behind
+    assert not (tmp_path / "kddcup99").exists()  # nor the directory made for it
 
 
 ROW = ("0,tcp,http,SF,181,5450,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0,8,8,0.00,0.00,0.00,0.00,"
@@ -96,3 +97,72 @@ def test_parse_errors_name_line_and_column():
         parse_rows([nan])
     with pytest.raises(FileNotFoundError, match="nope.csv"):
         read_csv("/nonexistent/nope.csv")
+
+
+def test_paper_split_refuses_what_it_cannot_split(kdd_records):
+    few = kdd_records.take(np.arange(2000))
+    for bad in (0.0, 1.0, 1.5, -0.2):
+        with pytest.raises(ValueError, match="anomaly_ratio must be in"):
+            paper_split(few, 0, anomaly_ratio=bad)
+    for bad in (1.0, -0.5):
+        with pytest.raises(ValueError, match="validation_fraction must be in"):
+            paper_split(few, 0, validation_fraction=bad)
+    undotted = type(few)(few.continuous, few.categorical,
+                         np.char.rstrip(few.labels.astype(str), "."))
+    with pytest.raises(ValueError, match=r"needs both 'normal\.' rows .*published labels end "
+                                         r"with a dot"):
+        paper_split(undotted, 0)
+
+
+@pytest.mark.parametrize("damage", ["cut", "flip", "empty", "short"])
+def test_a_damaged_kdd_cache_is_rebuilt_from_the_verified_file(tmp_path, monkeypatch, damage):
+    """The parsed-array cache is an optimisation: a cut, garbled or foreign one used to
+    crash every later load (or return its few rows); it is rebuilt from the file."""
+    from tfgan_ad.data import kdd99
+    lines = [ROW] * 30 + [ROW.replace("normal.", "smurf.")] * 20
+    src = tmp_path / "data" / "kddcup99" / "small.gz"
+    src.parent.mkdir(parents=True)
+    src.write_bytes(gzip.compress("\n".join(lines).encode()))
+    monkeypatch.setenv("TFGAN_AD_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("TFGAN_AD_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(kdd99, "KDD99_FILE", datadir.RemoteFile(
+        "kddcup99/small.gz", "http://127.0.0.1:9/small.gz", datadir.sha256_of(src)))
+    monkeypatch.setattr(kdd99, "KDD99_ROWS", 50)
+    first = kdd99.load_kdd99(download=False)
+    (cache,) = (tmp_path / "cache").glob("kdd99_*.npz")
+    data = cache.read_bytes()
+    if damage == "cut":
+        cache.write_bytes(data[: len(data) // 2])
+    elif damage == "flip":
+        cache.write_bytes(data[:300] + bytes([data[300] ^ 1]) + data[301:])
+    elif damage == "empty":
+        cache.write_bytes(b"")
+    else:  # a valid cache of other (fewer) rows
+        np.savez(cache, continuous=first.continuous[:3], categorical=first.categorical[:3],
+                 labels=first.labels[:3])
+    again = kdd99.load_kdd99(download=False)
+    assert len(again) == 50
+    np.testing.assert_array_equal(again.continuous, first.continuous)
+    assert len(kdd99.load_kdd99(download=False)) == 50  # and the rebuilt cache reads
+
+
+def test_a_downloaded_file_gets_the_usual_permissions(tmp_path, monkeypatch):
+    """mkstemp makes 0600 files: a shared data directory was unreadable to others."""
+    import os
+    source = tmp_path / "published.gz"
+    source.write_bytes(gzip.compress(b"some data"))
+    monkeypatch.setenv("TFGAN_AD_DATA", str(tmp_path / "data"))
+    remote = datadir.RemoteFile("kddcup99/x.gz", source.as_uri(), datadir.sha256_of(source))
+    old = os.umask(0o022)
+    try:
+        path = datadir.fetch(remote, download=True)
+    finally:
+        os.umask(old)
+    assert path.read_bytes() == source.read_bytes()
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_read_csv_skips_a_leading_bom_as_the_cli_does(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes("\ufeff".encode() + (ROW + "\n" + ROW + "\n").encode())
+    assert len(read_csv(path)) == 2

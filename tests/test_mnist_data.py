@@ -1,5 +1,8 @@
 import gzip
+import os
+import shutil
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -32,6 +35,20 @@ def test_egbad_protocol():
     assert set(np.unique(s.digits_test[s.y_test == 0])) == set(range(10)) - {3}
 
 
+SHARED = Path(os.environ["TFGAN_AD_DATA"]) / "mnist"
+T10K = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+SUBSET = ("train-subset10k-images-idx3-ubyte.gz", "train-subset10k-labels-idx1-ubyte.gz")
+
+
+def mnist_dir(tmp_path, monkeypatch, *names):
+    """A data directory holding copies of the named shared MNIST files."""
+    monkeypatch.setenv("TFGAN_AD_DATA", str(tmp_path))
+    (tmp_path / "mnist").mkdir()
+    for name in names:
+        shutil.copy(SHARED / name, tmp_path / "mnist" / name)
+    return tmp_path / "mnist"
+
+
 def test_idx_reader_and_pairing(tmp_path, monkeypatch):
     arr = np.arange(2 * 28 * 28).reshape(2, 28, 28) % 256
     write_idx(tmp_path / "x.gz", arr)
@@ -39,14 +56,53 @@ def test_idx_reader_and_pairing(tmp_path, monkeypatch):
     (tmp_path / "bad.gz").write_bytes(gzip.compress(b"\x01\x02\x08\x01abcd"))
     with pytest.raises(ValueError, match="not an IDX file"):
         read_idx(tmp_path / "bad.gz")
-    monkeypatch.setenv("TFGAN_AD_DATA", str(tmp_path))
-    (tmp_path / "mnist").mkdir()
-    write_idx(tmp_path / "mnist" / "mine-images-idx3-ubyte.gz", arr)
+    directory = mnist_dir(tmp_path, monkeypatch, *T10K)
+    write_idx(directory / "mine-images-idx3-ubyte.gz", arr)
     with pytest.raises(DataFileError, match="no labels file"):
         load_mnist(download=False)
-    write_idx(tmp_path / "mnist" / "mine-labels-idx1-ubyte.gz", np.array([1, 7]))
-    images, labels = load_mnist(download=False)
-    assert images.shape == (2, 28, 28) and labels.tolist() == [1, 7]
+    write_idx(directory / "mine-labels-idx1-ubyte.gz", np.array([1, 7]))
+    images, labels = load_mnist(download=False)  # mine (2) + t10k (10,000)
+    assert images.shape == (10_002, 28, 28) and labels[:2].tolist() == [1, 7]
+
+
+@pytest.mark.parametrize("kept, missing", [
+    (("t10k-images-idx3-ubyte.gz",) + SUBSET, "t10k-labels-idx1-ubyte.gz"),
+    (SUBSET, "t10k-images-idx3-ubyte.gz"),
+])
+def test_a_pool_short_of_a_canonical_file_is_completed_or_refused(tmp_path, monkeypatch,
+                                                                   kept, missing):
+    """A half-deleted or half-downloaded pair used to leave a smaller pool, silently."""
+    mnist_dir(tmp_path, monkeypatch, *kept)
+    with pytest.raises(DataFileError, match=rf"{missing}.*not found.*downloading is disabled"):
+        load_mnist(download=False)
+
+
+def test_labels_without_images_are_refused(tmp_path, monkeypatch):
+    mnist_dir(tmp_path, monkeypatch, *T10K, SUBSET[1])
+    with pytest.raises(DataFileError, match=r"train-subset10k-labels.* has no images file"):
+        load_mnist(download=False)
+
+
+def test_a_pair_repeating_another_is_refused(tmp_path, monkeypatch):
+    """E.g. a training subset beside the full training set: pooled twice, its digits
+    could land on both sides of a split."""
+    directory = mnist_dir(tmp_path, monkeypatch, *T10K, *SUBSET)
+    for name in SUBSET:
+        shutil.copy(SHARED / name, directory / name.replace("train-subset10k", "again"))
+    with pytest.raises(DataFileError, match=r"10000 of the 10000 digits of the MNIST pair "
+                                            r"'(again|train-subset10k)' are also in"):
+        load_mnist(download=False)
+
+
+def test_bad_labels_and_unreadable_files_are_named(tmp_path, monkeypatch):
+    directory = mnist_dir(tmp_path, monkeypatch, *T10K)
+    write_idx(directory / "mine-images-idx3-ubyte.gz", np.zeros((2, 28, 28)))
+    write_idx(directory / "mine-labels-idx1-ubyte.gz", np.array([3, 10]))
+    with pytest.raises(DataFileError, match=r"mine-labels-idx1-ubyte.gz holds labels outside 0-9"):
+        load_mnist(download=False)
+    (directory / "mine-labels-idx1-ubyte.gz").write_bytes(b"<html>not found</html>")
+    with pytest.raises(DataFileError, match=r"cannot read IDX file .*mine-labels-idx1-ubyte.gz"):
+        load_mnist(download=False)
 
 
 def test_missing_mnist_offline_is_clear(tmp_path, monkeypatch):

@@ -36,8 +36,8 @@ class RemoteFile:
 def data_dir() -> Path:
     """The data directory: ``$TFGAN_AD_DATA`` or ``~/.cache/tfgan_ad/data``."""
     env = os.environ.get(ENV_VAR)
-    if env:
-        return Path(env).expanduser()
+    if env:  # absolute, so messages and downloads do not depend on the working directory
+        return Path(env).expanduser().absolute()
     return Path.home() / ".cache" / "tfgan_ad" / "data"
 
 
@@ -73,7 +73,11 @@ def fetch(remote: RemoteFile, download: bool = True, verify: bool = True) -> Pat
         except OSError as err:  # URLError is an OSError
             raise DataFileError(_missing_message(remote, root, f"download failed: {err}")) from err
     if verify:
-        got = sha256_of(path)
+        try:
+            got = sha256_of(path)
+        except OSError as err:  # a directory, no permission
+            raise DataFileError(f"cannot read data file {path} ({type(err).__name__}: "
+                                f"{err.strerror or err})") from None
         if got != remote.sha256:
             raise DataFileError(
                 f"{path} has SHA-256 {got}, expected {remote.sha256}: the file is corrupt or "
@@ -93,8 +97,10 @@ def _missing_message(remote: RemoteFile, root: Path, why: str) -> str:
 
 
 def _download(remote: RemoteFile, path: Path) -> None:
+    created = [d for d in (path.parent, *path.parent.parents) if not d.exists()]
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".part")
+    ok = False
     try:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(remote.url, timeout=60) as resp:
             shutil.copyfileobj(resp, out)
@@ -103,7 +109,17 @@ def _download(remote: RemoteFile, path: Path) -> None:
             raise DataFileError(
                 f"downloaded {remote.url} has SHA-256 {got}, expected {remote.sha256}; not saved"
             )
+        umask = os.umask(0)  # mkstemp makes the file 0600; give it the usual mode
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
+        ok = True
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+        if not ok:  # a failed download leaves no directories it made behind
+            for d in created:  # innermost first
+                try:
+                    d.rmdir()
+                except OSError:  # not empty (another process wrote there): kept
+                    break

@@ -312,7 +312,7 @@ def read_csv(path: str | Path, with_label: bool | None = None) -> KDDRecords:
         raise FileNotFoundError(f"KDD records file not found: {path}")
     opener = gzip.open if path.suffix == ".gz" else open
     try:
-        with opener(path, "rt", newline="") as f:
+        with opener(path, "rt", newline="", encoding="utf-8-sig") as f:  # BOM skipped
             rows = list(csv.reader(f))
     except (OSError, EOFError, UnicodeDecodeError, csv.Error) as err:
         raise ValueError(f"cannot read KDD records file {path}: {err} (truncated, not "
@@ -320,6 +320,10 @@ def read_csv(path: str | Path, with_label: bool | None = None) -> KDDRecords:
     if with_label is None:
         with_label = bool(rows) and len(rows[0]) == len(COLUMNS) + 1
     return parse_rows(rows, with_label=with_label)
+
+
+#: records in the published 10-percent file
+KDD99_ROWS = 494_021
 
 
 def load_kdd99(download: bool = True) -> KDDRecords:
@@ -333,10 +337,15 @@ def load_kdd99(download: bool = True) -> KDDRecords:
     if cache.exists():
         try:
             with np.load(cache, allow_pickle=False) as z:
-                return KDDRecords(z["continuous"], z["categorical"], z["labels"])
-        except (OSError, ValueError, KeyError):
-            pass  # a damaged cache is rebuilt below
+                cached = KDDRecords(z["continuous"], z["categorical"], z["labels"])
+            if len(cached) == KDD99_ROWS:
+                return cached
+        except Exception:  # noqa: BLE001 - cut, garbled (BadZipFile, EOFError, CRC): rebuilt
+            pass  # a damaged or foreign cache is rebuilt below, from the verified file
     records = read_csv(path, with_label=True)
+    if len(records) != KDD99_ROWS:
+        raise ValueError(f"{path} holds {len(records)} records, not the published "
+                         f"{KDD99_ROWS}")
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(".tmp.npz")
@@ -383,11 +392,20 @@ def paper_split(records: KDDRecords, seed: int, anomaly_ratio: float = 0.2,
     """
     if records.labels is None:
         raise ValueError("paper_split needs labelled records")
+    if not 0.0 < anomaly_ratio < 1.0:
+        raise ValueError(f"anomaly_ratio must be in (0, 1), got {anomaly_ratio}")
+    if not 0.0 <= validation_fraction < 1.0:
+        raise ValueError(f"validation_fraction must be in [0, 1), got {validation_fraction}")
+    anomalous = records.labels == ANOMALY_LABEL
+    if anomalous.all() or not anomalous.any():
+        found = ", ".join(map(repr, np.unique(records.labels)[:5]))
+        raise ValueError(f"paper_split needs both {ANOMALY_LABEL!r} rows (the protocol's "
+                         f"anomalies) and attack rows; the labels here are {found}"
+                         + ("" if anomalous.any() else " (the published labels end with a dot)"))
     rng = np.random.RandomState(seed)
     n = len(records)
     perm = rng.permutation(n)
     half_idx, test_idx = perm[: n // 2], perm[n // 2:]
-    anomalous = records.labels == ANOMALY_LABEL
     train_idx = np.sort(half_idx[~anomalous[half_idx]])
     test_idx = _cap_anomalies(test_idx[~anomalous[test_idx]], test_idx[anomalous[test_idx]],
                               anomaly_ratio, rng)

@@ -4,8 +4,10 @@ Every ``<prefix>-images-idx3-ubyte.gz`` in ``<data dir>/mnist`` is paired with i
 ``<prefix>-labels-idx1-ubyte.gz`` and all pairs are pooled: with the canonical
 download that is all 70,000 digits; the offline copy here holds 20,000 (the
 10,000 test digits and a 10,000-digit subset of the training set). Files whose
-name is known are checked against their published SHA-256. When the directory
-holds no pair at all, the four canonical files are downloaded and verified.
+name is known are checked against their published SHA-256. Missing canonical
+files are downloaded and verified: the test pair (``t10k``) always, the training
+pair when half of it is there or no other training pair is (see
+:func:`load_mnist_files`).
 
 EGBAD protocol (section 4): digit ``d`` is the anomaly; the pool is shuffled;
 80% of the other digits train; the remaining 20% of them plus *all* digits d
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import gzip
 import struct
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,13 +47,19 @@ def read_idx(path: str | Path) -> np.ndarray:
     """Read one (optionally gzipped) IDX file of unsigned bytes."""
     path = Path(path)
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as f:
-        data = f.read()
+    try:
+        with opener(path, "rb") as f:
+            data = f.read()
+    except (OSError, EOFError, zlib.error) as err:  # not gzip, cut off, unreadable
+        raise DataFileError(f"cannot read IDX file {path} ({type(err).__name__}: {err}); "
+                            f"replace it with the published file") from None
     if len(data) < 4 or data[0] != 0 or data[1] != 0:
         raise ValueError(f"{path} is not an IDX file (bad magic number)")
     if data[2] != 0x08:
         raise ValueError(f"{path}: IDX element type {data[2]:#x} is not unsigned byte")
     ndim = data[3]
+    if len(data) < 4 + 4 * ndim:
+        raise ValueError(f"{path}: IDX header cut off ({len(data)} bytes)")
     dims = struct.unpack(f">{ndim}I", data[4:4 + 4 * ndim])
     body = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
     if body.size != int(np.prod(dims)):
@@ -59,38 +68,92 @@ def read_idx(path: str | Path) -> np.ndarray:
     return body.reshape(dims)
 
 
-def _pairs(directory: Path) -> list[tuple[Path, Path]]:
+_IMAGES, _LABELS = "-images-idx3-ubyte.gz", "-labels-idx1-ubyte.gz"
+
+
+def _pairs(directory: Path, skip: tuple = ()) -> list[tuple[Path, Path]]:
+    """Every images file with its labels file; a file of either kind without its
+    partner is an error (a half-deleted or half-downloaded pair), except for the
+    prefixes in ``skip`` (the canonical pairs, which are completed by download)."""
+    if not directory.is_dir():
+        return []
     pairs = []
-    for images in sorted(directory.glob("*-images-idx3-ubyte.gz")):
-        labels = images.with_name(images.name.replace("-images-idx3-", "-labels-idx1-"))
-        if not labels.exists():
+    for images in sorted(directory.glob("*" + _IMAGES)):
+        labels = images.with_name(images.name[:-len(_IMAGES)] + _LABELS)
+        if labels.exists():
+            pairs.append((images, labels))
+        elif images.name[:-len(_IMAGES)] not in skip:
             raise DataFileError(f"{images} has no labels file {labels.name} beside it")
-        pairs.append((images, labels))
+    for labels in sorted(directory.glob("*" + _LABELS)):
+        images = labels.with_name(labels.name[:-len(_LABELS)] + _IMAGES)
+        if not images.exists() and labels.name[:-len(_LABELS)] not in skip:
+            raise DataFileError(f"{labels} has no images file {images.name} beside it: "
+                                f"restore it, or remove both")
     return pairs
+
+
+def _missing_canonical(directory: Path) -> list[RemoteFile]:
+    """The canonical files to fetch: the test pair (``t10k``) whenever a file of it is
+    missing; the training pair when one of its files is there without the other, or
+    when no other training pair (e.g. ``train-subset10k``) is there."""
+    def there(remote):
+        return (data_dir() / remote.relpath).exists()
+    test = [r for r in CANONICAL if "/t10k-" in r.relpath]
+    train = [r for r in CANONICAL if "/train-" in r.relpath]
+    other_train = [p for p in directory.glob("*" + _IMAGES)
+                   if not p.name.startswith(("t10k-", "train" + _IMAGES))] \
+        if directory.is_dir() else []
+    want = []
+    if any(there(r) for r in train) or not other_train:
+        want += [r for r in train if not there(r)]
+    return want + [r for r in test if not there(r)]
 
 
 def load_mnist_files(download: bool = True) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """``{file prefix: (images uint8 [N, 28, 28], labels uint8 [N])}`` for every IDX
-    pair found (e.g. ``"t10k"``, ``"train"`` or ``"train-subset10k"``), checked."""
+    pair found (e.g. ``"t10k"``, ``"train"`` or ``"train-subset10k"``), checked.
+
+    Missing canonical files are fetched (:func:`_missing_canonical`), so a pool is
+    never silently short of the test set or of half a pair. Refused: a file failing
+    its published SHA-256, a pair whose shapes disagree, labels outside 0-9, and a
+    pair whose digits are mostly in another pair (e.g. a training subset beside the
+    full training set: pooled, its digits would be counted twice)."""
     directory = data_dir() / "mnist"
-    pairs = _pairs(directory) if directory.is_dir() else []
-    if not pairs:
-        for remote in CANONICAL:
-            fetch(remote, download=download)
-        pairs = _pairs(directory)
+    _pairs(directory, skip=("train", "t10k"))  # other half pairs: refused before any fetch
+    for remote in _missing_canonical(directory):
+        fetch(remote, download=download)
+    pairs = _pairs(directory)
     files = {}
     for img_path, lab_path in pairs:
         for p in (img_path, lab_path):
             want = KNOWN_SHA256.get(p.name)
             if want is not None and sha256_of(p) != want:
-                raise DataFileError(f"{p} fails its SHA-256 check (expected {want}); "
-                                    "delete it to download it again")
+                fix = ("delete it to download it again"
+                       if any(r.relpath.endswith("/" + p.name) for r in CANONICAL)
+                       else "replace it with the published file")
+                raise DataFileError(f"{p} fails its SHA-256 check (expected {want}); {fix}")
         img, lab = read_idx(img_path), read_idx(lab_path)
         if img.ndim != 3 or img.shape[1:] != (28, 28) or lab.shape != (len(img),):
             raise DataFileError(f"{img_path.name}/{lab_path.name}: shapes {img.shape} and "
                                 f"{lab.shape} are not N×28×28 images with N labels")
-        files[img_path.name.replace("-images-idx3-ubyte.gz", "")] = (img, lab)
+        if lab.size and lab.max() > 9:
+            raise DataFileError(f"{lab_path} holds labels outside 0-9 (e.g. {int(lab.max())})")
+        files[img_path.name[:-len(_IMAGES)]] = (img, lab)
+    _refuse_overlapping(files)
     return files
+
+
+def _refuse_overlapping(files: dict) -> None:
+    """Refuse a pair most of whose images are also in another pair (exact bytes)."""
+    seen = {name: {bytes(row) for row in img.reshape(len(img), -1)}
+            for name, (img, _) in files.items()}
+    for name, rows in seen.items():
+        for other, other_rows in seen.items():
+            if other != name and rows and len(rows & other_rows) > len(rows) / 2:
+                raise DataFileError(
+                    f"{len(rows & other_rows)} of the {len(rows)} digits of the MNIST pair "
+                    f"'{name}' are also in '{other}': pooled, they would be counted twice "
+                    f"(and could fall on both sides of a split); keep one of the two pairs")
 
 
 def load_mnist(download: bool = True) -> tuple[np.ndarray, np.ndarray]:
