@@ -108,7 +108,7 @@ def build(name, split):
         "restarts": det.restarts_,
         **extra,
     }
-    zoo.publish(det, name, FLAGS.version, card)
+    zoo.publish(det, name, FLAGS.version, card, replace=FLAGS.replace)
     return card, det
 
 

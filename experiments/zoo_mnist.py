@@ -44,6 +44,8 @@ from tfgan_ad.runs.wgan_settings import define_wgan_flags, wgan_settings_of
 
 FLAGS = flags.FLAGS
 flags.DEFINE_enum("family", "bigan", ["bigan", "adgan"], "which models to publish")
+flags.DEFINE_bool("replace", False, "make a new --version the registry entry of a model "
+                  "already listed (the old version's files stay)")
 flags.DEFINE_list("digits", ["0", "1"], "anomalous digits (bigan) or normal classes (adgan)")
 flags.DEFINE_integer("seed", 0, "split and training seed (fixed in advance)")
 flags.DEFINE_integer("epochs", 3, "the epochs of the experiment run to publish")
@@ -108,7 +110,7 @@ def publish_adgan(c: int):
     if not experiment_file.exists():  # checked before anything is published
         raise FileNotFoundError(f"{experiment_file}: the experiment has not scored this ADGAN "
                                 "variant; run experiments/mnist_adgan.py with the same flags first")
-    zoo.publish(det, name, FLAGS.version, card)
+    zoo.publish(det, name, FLAGS.version, card, replace=FLAGS.replace)
     model = zoo.load(name)
     pixels = to_pixels(split.x_test[sample])
     load_before = os.getloadavg()[0]  # other processes on the CPUs slow the timing down
@@ -174,7 +176,7 @@ def main(_):
             **IMAGE_IO,
             "library_versions": machine(),
         }
-        zoo.publish(det, name, FLAGS.version, card)
+        zoo.publish(det, name, FLAGS.version, card, replace=FLAGS.replace)
         model = zoo.load(name)
         pixels = to_pixels(split.x_test)
         scores = model.score(pixels)

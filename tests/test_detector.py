@@ -204,3 +204,10 @@ def test_changing_the_score_after_fit_needs_a_new_threshold(fitted):
 def test_train_config_counts_are_whole_numbers_from_1(field, value):
     with pytest.raises(ValueError, match=rf"{field} must be an integer >= 1, got {value!r}"):
         TrainConfig(**{field: value})
+
+
+@pytest.mark.parametrize("bad, message", [(5, r"features must have shape \(N, 8\), got shape \(\)"),
+                                          (None, "features must be numeric")])
+def test_fit_names_bad_feature_input_before_counting_rows(bad, message):
+    with pytest.raises((TypeError, ValueError), match=message):
+        small_detector(1, 0).fit(bad)

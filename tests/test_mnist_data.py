@@ -43,7 +43,7 @@ SUBSET = ("train-subset10k-images-idx3-ubyte.gz", "train-subset10k-labels-idx1-u
 def mnist_dir(tmp_path, monkeypatch, *names):
     """A data directory holding copies of the named shared MNIST files."""
     monkeypatch.setenv("TFGAN_AD_DATA", str(tmp_path))
-    (tmp_path / "mnist").mkdir()
+    (tmp_path / "mnist").mkdir(parents=True)
     for name in names:
         shutil.copy(SHARED / name, tmp_path / "mnist" / name)
     return tmp_path / "mnist"
@@ -56,11 +56,15 @@ def test_idx_reader_and_pairing(tmp_path, monkeypatch):
     (tmp_path / "bad.gz").write_bytes(gzip.compress(b"\x01\x02\x08\x01abcd"))
     with pytest.raises(ValueError, match="not an IDX file"):
         read_idx(tmp_path / "bad.gz")
-    directory = mnist_dir(tmp_path, monkeypatch, *T10K)
+    directory = mnist_dir(tmp_path, monkeypatch)
     write_idx(directory / "mine-images-idx3-ubyte.gz", arr)
     with pytest.raises(DataFileError, match="no labels file"):
         load_mnist(download=False)
     write_idx(directory / "mine-labels-idx1-ubyte.gz", np.array([1, 7]))
+    images, labels = load_mnist(download=False)  # the user's own pairs only: nothing fetched
+    assert images.shape == (2, 28, 28) and labels.tolist() == [1, 7]
+    for name in T10K:
+        shutil.copy(SHARED / name, directory / name)
     images, labels = load_mnist(download=False)  # mine (2) + t10k (10,000)
     assert images.shape == (10_002, 28, 28) and labels[:2].tolist() == [1, 7]
 
@@ -75,6 +79,31 @@ def test_a_pool_short_of_a_canonical_file_is_completed_or_refused(tmp_path, monk
     mnist_dir(tmp_path, monkeypatch, *kept)
     with pytest.raises(DataFileError, match=rf"{missing}.*not found.*downloading is disabled"):
         load_mnist(download=False)
+
+
+def test_missing_canonical_files_are_fetched_and_verified(tmp_path, monkeypatch):
+    """The "completed" half: a half-present test pair and a half-present training pair
+    are fetched (from file:// copies here) and pooled."""
+    from tfgan_ad.data import mnist
+    from tfgan_ad.data.datadir import RemoteFile, sha256_of
+    served = tmp_path / "served"
+    served.mkdir()
+    shutil.copy(SHARED / T10K[0], served / T10K[0])
+    write_idx(served / "train-images-idx3-ubyte.gz", np.full((3, 28, 28), 7))
+    write_idx(served / "train-labels-idx1-ubyte.gz", np.array([4, 5, 6]))
+    known = dict(mnist.KNOWN_SHA256)
+    for name in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"):
+        known[name] = sha256_of(served / name)
+    monkeypatch.setattr(mnist, "KNOWN_SHA256", known)
+    monkeypatch.setattr(mnist, "CANONICAL", tuple(
+        RemoteFile(r.relpath, (served / Path(r.relpath).name).as_uri(),
+                   known[Path(r.relpath).name]) for r in mnist.CANONICAL))
+    directory = mnist_dir(tmp_path / "data", monkeypatch, T10K[1], *SUBSET)
+    shutil.copy(served / "train-labels-idx1-ubyte.gz", directory)  # half a training pair
+    files = mnist.load_mnist_files(download=True)
+    assert sorted(files) == ["t10k", "train", "train-subset10k"]
+    assert files["t10k"][0].shape == (10_000, 28, 28)
+    assert files["train"][1].tolist() == [4, 5, 6]
 
 
 def test_labels_without_images_are_refused(tmp_path, monkeypatch):

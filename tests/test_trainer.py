@@ -218,3 +218,51 @@ def test_a_garbled_run_record_is_named_and_left_alone(tmp_path):
     with pytest.raises(ValueError, match=r"run record .*run.json cannot be read"):
         tr2.fit(data())
     assert _snapshot(tmp_path) == before
+
+
+def test_a_record_without_checkpoints_does_not_block_a_new_run(tmp_path):
+    """A run that failed before its first save (or whose checkpoints were removed to
+    start over) leaves only run.json: another run may use the directory."""
+    _, tr = fresh(str(tmp_path), epochs=1)
+    tr.fit(data())
+    for p in tmp_path.iterdir():
+        if p.name != "run.json":
+            p.unlink()
+    tf.keras.utils.set_random_seed(7)
+    cfg = TrainConfig(epochs=1, batch_size=25, seed=5, checkpoint_dir=str(tmp_path),
+                      progress=False)
+    Trainer(BiGAN(SMALL), cfg).fit(data())
+    assert '"batch_size": 25' in (tmp_path / "run.json").read_text()
+
+
+def test_a_config_field_added_since_the_record_matches_its_default(tmp_path):
+    """Records written before a config field existed stay resumable while the field
+    keeps its default; a non-default value is a different run."""
+    import json
+    _, tr = fresh(str(tmp_path), epochs=1)
+    tr.fit(data())
+    path = tmp_path / "run.json"
+    saved = json.loads(path.read_text())
+    del saved["model_config"]["spectral_norm"]  # as if written before the field existed
+    path.write_text(json.dumps(saved))
+    _, tr2 = fresh(str(tmp_path), epochs=2)
+    tr2.fit(data())
+    assert int(tr2.step) == 20
+    del saved["model_config"]["precision"]
+    path.write_text(json.dumps(saved))
+    tf.keras.utils.set_random_seed(7)
+    cfg = TrainConfig(epochs=3, batch_size=20, seed=5, checkpoint_dir=str(tmp_path),
+                      progress=False)
+    other = BiGANConfig(n_features=6, latent_dim=3, learning_rate=1e-3,
+                        precision="mixed_bfloat16")
+    with pytest.raises(ValueError, match=r"model_config.precision: '\(absent\)' there, "
+                                         r"'mixed_bfloat16' now"):
+        Trainer(BiGAN(other), cfg).fit(data())
+
+
+def test_numpy_integers_in_the_config_are_recorded_as_numbers(tmp_path):
+    tf.keras.utils.set_random_seed(7)
+    cfg = TrainConfig(epochs=1, batch_size=np.int64(20), seed=np.int64(5),
+                      checkpoint_dir=str(tmp_path), progress=False)
+    Trainer(BiGAN(SMALL), cfg).fit(data())
+    assert '"seed": 5' in (tmp_path / "run.json").read_text()

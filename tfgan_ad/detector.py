@@ -138,6 +138,8 @@ class Detector:
         """
         if self.preprocessor is not None:
             X = as_records(X)
+        else:  # shape, dtype, NaN and range named first, as when scoring
+            X = check_features(X, self.feature_shape)
         need = self.train_config.batch_size
         if len(X) < need:  # refused before the preprocessing is refitted
             raise ValueError(f"need at least batch_size={need} training rows, got {len(X)}")

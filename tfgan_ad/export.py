@@ -23,8 +23,9 @@ AnoGAN the whole latent search (a ``tf.while_loop``) inside the graph.
 Bad input fails the request with an InvalidArgument error that names the
 problem (wrong field count, a field that is not a number, a hexadecimal number,
 a negative count, an unknown category, NaN; images outside [-1, 1]). Graphs
-exported before these last three checks (the committed KDD99 zoo models) take
-hexadecimal numbers, clamp negative counts and take any image range. Directories are written as ``<base>/<version>/``, the layout TF Serving
+exported before these last three checks are the committed zoo models: the KDD99
+ones take hexadecimal numbers and clamp negative counts, the MNIST ones take
+``score_features`` images of any range (their ``score_pixels`` path is exact). Directories are written as ``<base>/<version>/``, the layout TF Serving
 loads; an existing version is never overwritten.
 """
 

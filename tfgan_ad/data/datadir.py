@@ -96,6 +96,20 @@ def _missing_message(remote: RemoteFile, root: Path, why: str) -> str:
     )
 
 
+def _umask() -> int:
+    """The process umask, read without changing it where Linux allows (os.umask can only
+    be read by setting it, a race with other threads)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _download(remote: RemoteFile, path: Path) -> None:
     created = [d for d in (path.parent, *path.parent.parents) if not d.exists()]
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -109,9 +123,7 @@ def _download(remote: RemoteFile, path: Path) -> None:
             raise DataFileError(
                 f"downloaded {remote.url} has SHA-256 {got}, expected {remote.sha256}; not saved"
             )
-        umask = os.umask(0)  # mkstemp makes the file 0600; give it the usual mode
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it 0600; give it the usual mode
         os.replace(tmp, path)
         ok = True
     finally:

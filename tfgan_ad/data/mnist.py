@@ -5,9 +5,10 @@ Every ``<prefix>-images-idx3-ubyte.gz`` in ``<data dir>/mnist`` is paired with i
 download that is all 70,000 digits; the offline copy here holds 20,000 (the
 10,000 test digits and a 10,000-digit subset of the training set). Files whose
 name is known are checked against their published SHA-256. Missing canonical
-files are downloaded and verified: the test pair (``t10k``) always, the training
-pair when half of it is there or no other training pair is (see
-:func:`load_mnist_files`).
+files are downloaded and verified (see :func:`_missing_canonical`): all four into
+an empty directory; beside files of published names, the test pair (``t10k``)
+whenever a file of it is missing, and the training pair when half of it is there
+or no other training pair is. A directory of the user's own pairs is used as it is.
 
 EGBAD protocol (section 4): digit ``d`` is the anomaly; the pool is shuffled;
 80% of the other digits train; the remaining 20% of them plus *all* digits d
@@ -93,16 +94,20 @@ def _pairs(directory: Path, skip: tuple = ()) -> list[tuple[Path, Path]]:
 
 
 def _missing_canonical(directory: Path) -> list[RemoteFile]:
-    """The canonical files to fetch: the test pair (``t10k``) whenever a file of it is
-    missing; the training pair when one of its files is there without the other, or
-    when no other training pair (e.g. ``train-subset10k``) is there."""
+    """The canonical files to fetch. A directory with no pair, or with any file of a
+    published name (the canonical four, ``train-subset10k``), is the canonical layout:
+    there the test pair (``t10k``) is fetched whenever a file of it is missing, and the
+    training pair when one of its files is there without the other or when no other
+    training pair is. A directory of the user's own pairs only gets nothing."""
     def there(remote):
         return (data_dir() / remote.relpath).exists()
+    names = {p.name for p in directory.iterdir()} if directory.is_dir() else set()
+    if any(n.endswith(_IMAGES) for n in names) and not names & set(KNOWN_SHA256):
+        return []  # the user's own pairs only
     test = [r for r in CANONICAL if "/t10k-" in r.relpath]
     train = [r for r in CANONICAL if "/train-" in r.relpath]
-    other_train = [p for p in directory.glob("*" + _IMAGES)
-                   if not p.name.startswith(("t10k-", "train" + _IMAGES))] \
-        if directory.is_dir() else []
+    other_train = [n for n in names if n.endswith(_IMAGES)
+                   and not n.startswith(("t10k-", "train" + _IMAGES))]
     want = []
     if any(there(r) for r in train) or not other_train:
         want += [r for r in train if not there(r)]

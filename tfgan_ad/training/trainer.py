@@ -330,7 +330,7 @@ class Trainer:
         the steps read)."""
         x32 = np.ascontiguousarray(x, dtype=np.float32)
         config = getattr(self.model, "config", None)
-        return {
+        record = {
             "model": type(self.model).__name__,
             "model_config": config.to_dict() if config is not None else None,
             "seed": self.config.seed,
@@ -338,6 +338,20 @@ class Trainer:
             "data": {"shape": list(x32.shape),
                      "sha256": hashlib.sha256(memoryview(x32).cast("B")).hexdigest()},
         }
+        if config is not None and dataclasses.is_dataclass(config):
+            # a field a saved record lacks (one added to the config since) matches
+            # its default, so older checkpoints stay resumable
+            defaults = {f.name: f.default for f in dataclasses.fields(config)
+                        if f.default is not dataclasses.MISSING}
+            record["_defaults"] = _flat({"model_config": defaults})
+        return json.loads(json.dumps(record, default=_plain))  # numpy scalars as numbers
+
+
+def _plain(value):
+    """JSON for numpy scalars (a seed given as np.int64) and tuples; else a TypeError."""
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"run record: {type(value).__name__} {value!r} is not JSON data")
 
 
 def _flat(record: dict, prefix: str = "") -> dict:
@@ -353,9 +367,11 @@ def _flat(record: dict, prefix: str = "") -> dict:
 def check_run_record(directory, record: dict) -> None:
     """Refuse (ValueError) to resume the checkpoints in ``directory`` as the run
     ``record`` describes if their own run record says they belong to another run.
-    A directory without a record (checkpoints older than records) passes."""
+    A directory without a record (checkpoints older than records) passes, and so does
+    a record with no checkpoint beside it (a run that failed before its first save,
+    or whose checkpoints were removed to start over): it is rewritten."""
     path = Path(directory) / RUN_RECORD
-    if not path.exists():
+    if not path.exists() or latest_checkpoint(directory) is None:
         return
     try:
         saved = json.loads(path.read_text())
@@ -364,7 +380,12 @@ def check_run_record(directory, record: dict) -> None:
     except (ValueError, UnicodeDecodeError) as err:
         raise ValueError(f"the run record {path} cannot be read ({err}); it is left as it is: "
                          f"repair or remove it, or train in another checkpoint_dir") from None
-    old, new = _flat(saved), _flat(json.loads(json.dumps(record)))
+    record = dict(record)
+    defaults = record.pop("_defaults", {})
+    old, new = _flat(saved), _flat(record)
+    for key, value in defaults.items():  # fields added since the record was written
+        if key not in old and new.get(key) == value:
+            old[key] = value
     differ = [k for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
     if differ:
         shown = "; ".join(
@@ -382,10 +403,12 @@ def _short(value) -> str:
 
 
 def write_run_record(directory, record: dict) -> None:
-    """Write ``record`` as ``directory``'s run record if it has none (atomically)."""
+    """Write ``record`` as ``directory``'s run record (atomically) unless it holds one
+    and checkpoints: a record without checkpoints is replaced."""
     path = Path(directory) / RUN_RECORD
-    if path.exists():
+    if path.exists() and latest_checkpoint(directory) is not None:
         return
+    record = {k: v for k, v in record.items() if k != "_defaults"}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{RUN_RECORD}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
