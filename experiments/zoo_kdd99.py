@@ -13,7 +13,6 @@ rather than retrained.
 
 import dataclasses
 import json
-import shutil
 import time
 
 import numpy as np
@@ -33,7 +32,9 @@ flags.DEFINE_enum("variant", "sigma", ["sigma", "fm"], "L_D of the score (EGBAD 
                   "reports AnoGAN with σ)")
 flags.DEFINE_string("name", None, "zoo name (default <model>_kdd99)")
 flags.DEFINE_string("workdir", "experiments/work", "checkpoints")
-flags.DEFINE_bool("replace", False, "replace an existing registry entry/version")
+flags.DEFINE_bool("replace", False, "make a new --version the registry entry of a model "
+                  "already listed (the old version's files stay; a version is never "
+                  "overwritten)")
 flags.DEFINE_bool("measure_only", False, "re-measure the published model's card metrics "
                   "through zoo.load; export nothing")
 flags.DEFINE_bool("check_detector", False, "with --measure_only: also restore the detector "
@@ -74,11 +75,8 @@ def detector(split):
 
 
 def build(name, split):
-    root = zoo.root()
+    zoo.check_publishable(name, FLAGS.version, FLAGS.replace)  # before the fit
     det, fit_s, recipe, epochs, summary, extra = detector(split)
-    target = root / "saved_models" / name / str(FLAGS.version)
-    if target.exists() and FLAGS.replace:
-        shutil.rmtree(target)
     card = {
         "name": name,
         "summary": summary,

@@ -69,6 +69,7 @@ def publish_adgan(c: int):
     from tfgan_ad.data.mnist import load_mnist_files, one_vs_all_split, train_test_files
     from tfgan_ad.runs import one_vs_all
     name = f"adgan_mnist_{c}"
+    zoo.check_publishable(name, FLAGS.version, FLAGS.replace)  # before the fit
     run = one_vs_all.OneVsAllRun().replace_given(wgan_steps=FLAGS.wgan_steps,
                                                  adgan_z_lr=FLAGS.adgan_z_lr,
                                                  adgan_beta_1=FLAGS.adgan_beta_1,
@@ -149,6 +150,7 @@ def main(_):
     run = mnist.MNISTRun(epochs=FLAGS.epochs)
     for digit in map(int, FLAGS.digits):
         name = f"bigan_mnist_{digit}"
+        zoo.check_publishable(name, FLAGS.version, FLAGS.replace)  # before the fit
         split = egbad_split(images, labels, digit, FLAGS.seed)
         det = mnist.bigan_detector(run, digit, FLAGS.seed, FLAGS.workdir, variant="fm")
         require_checkpoint(det, f"no finished experiment run for digit {digit}: run "

@@ -198,6 +198,26 @@ def test_changing_the_score_after_fit_needs_a_new_threshold(fitted):
     assert fitted.threshold_ == pytest.approx(old)
 
 
+def test_changing_contamination_after_fit_needs_a_new_threshold(fitted):
+    """threshold_ is the (1 - contamination) point of the training scores: a new
+    contamination must not silently keep the old threshold."""
+    x, _ = synthetic(300, np.random.default_rng(5))
+    old, old_c = fitted.threshold_, fitted.contamination
+    train = synthetic(2000, np.random.default_rng(0))[0]
+    try:
+        fitted.contamination = 0.2
+        with pytest.raises(ValueError, match=r"threshold_ was set for contamination "
+                                             r"0\.0\d*, but it is now 0.2"):
+            fitted.predict(x)
+        fitted.set_threshold(train)
+        assert fitted.threshold_ < old
+        assert fitted.predict(x).shape == (300,)
+    finally:
+        fitted.contamination = old_c
+        fitted.set_threshold(train)
+    assert fitted.threshold_ == pytest.approx(old)
+
+
 @pytest.mark.parametrize("field, value", [("epochs", 0), ("epochs", -1), ("epochs", 0.5),
                                           ("batch_size", 0), ("steps_per_call", 0),
                                           ("checkpoint_every", True)])

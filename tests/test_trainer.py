@@ -205,7 +205,8 @@ def test_checkpoints_without_a_run_record_resume_and_get_one(tmp_path):
     tr.fit(data())
     (tmp_path / "run.json").unlink()
     _, tr2 = fresh(str(tmp_path), epochs=2)
-    tr2.fit(data())
+    with pytest.warns(UserWarning, match="checkpoints without a run record"):
+        tr2.fit(data())
     assert int(tr2.step) == 20 and (tmp_path / "run.json").exists()
 
 
@@ -218,6 +219,20 @@ def test_a_garbled_run_record_is_named_and_left_alone(tmp_path):
     with pytest.raises(ValueError, match=r"run record .*run.json cannot be read"):
         tr2.fit(data())
     assert _snapshot(tmp_path) == before
+
+
+def test_an_unreadable_run_record_path_is_named_and_left_alone(tmp_path):
+    """run.json that is a directory (or unreadable) gets the named error, not a raw OSError."""
+    _, tr = fresh(str(tmp_path), epochs=1)
+    tr.fit(data())
+    (tmp_path / "run.json").unlink()
+    (tmp_path / "run.json").mkdir()
+    files = lambda: {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    before = files()
+    _, tr2 = fresh(str(tmp_path), epochs=2)
+    with pytest.raises(ValueError, match=r"run record .*run.json cannot be read"):
+        tr2.fit(data())
+    assert files() == before and (tmp_path / "run.json").is_dir()
 
 
 def test_a_record_without_checkpoints_does_not_block_a_new_run(tmp_path):

@@ -113,6 +113,19 @@ def test_export_never_overwrites(small_zoo):
     assert sorted(p.name for p in (root / "saved_models" / "tiny_kdd").iterdir()) == ["1"]
 
 
+def test_check_publishable_refuses_what_publish_would_before_any_fit(small_zoo):
+    """The build scripts call it before training: a listed name without replace, an existing
+    version, a name with path parts."""
+    zoo.check_publishable("tiny_new", 1)  # nothing there: passes
+    with pytest.raises(FileExistsError, match="already lists 'tiny_kdd'"):
+        zoo.check_publishable("tiny_kdd", 2)
+    with pytest.raises(FileExistsError, match="never overwritten"):
+        zoo.check_publishable("tiny_kdd", 1, replace=True)
+    zoo.check_publishable("tiny_kdd", 2, replace=True)
+    with pytest.raises(zoo.ZooError, match="no path parts"):
+        zoo.check_publishable("../tiny", 1)
+
+
 def test_publish_fills_in_the_threshold_and_checks_the_card_before_writing(small_zoo):
     root, det, _ = small_zoo
     assert zoo.load("tiny_kdd").metadata["threshold"] == pytest.approx(det.threshold_)
@@ -120,6 +133,9 @@ def test_publish_fills_in_the_threshold_and_checks_the_card_before_writing(small
         zoo.publish(det, "tiny_bad", 1, {"threshold": 1.0})
     with pytest.raises(TypeError, match="metadata must be JSON data"):
         zoo.publish(det, "tiny_bad", 1, {"auc": np.float32(0.5)})
+    # NaN is not JSON, and a card holding one would never match itself on load
+    with pytest.raises(TypeError, match="finite numbers"):
+        zoo.publish(det, "tiny_bad", 1, {"auc": float("nan")})
     assert not (root / "saved_models" / "tiny_bad").exists()
     assert not (root / "zoo" / "tiny_bad.json").exists()
 
@@ -135,6 +151,10 @@ def test_new_exports_refuse_hexadecimal_numbers_in_the_graph(small_zoo, tmp_path
     served = tf.saved_model.load(str(export_saved_model(det, tmp_path, 1, {})))
     call = served.signatures["serving_default"]
     assert call(records=tf.constant([line]))["score"].shape == (1,)
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"(?s)hexadecimal numbers are not KDD99 values.*\b1\b"):
+        call(records=tf.constant([line, ",".join(fields)]))
+    fields[0] += "\n"  # a newline inside the line must not hide the hex field after it
     with pytest.raises(tf.errors.InvalidArgumentError,
                        match=r"(?s)hexadecimal numbers are not KDD99 values.*\b1\b"):
         call(records=tf.constant([line, ",".join(fields)]))

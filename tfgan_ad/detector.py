@@ -103,6 +103,7 @@ class Detector:
         self.threshold_: float | None = None
         self.decision_scores_: np.ndarray | None = None
         self._threshold_for = None  # the score settings threshold_ was set with
+        self._threshold_contamination = None  # and the contamination
         self._fit_failed = False
 
     # -- features ---------------------------------------------------------------------------
@@ -182,6 +183,7 @@ class Detector:
             rec["kept"] = rec["restart"] == kept
         self.threshold_ = contamination_threshold(self.decision_scores_, self.contamination)
         self._threshold_for = self.score_settings()
+        self._threshold_contamination = self.contamination
         return self
 
     def set_threshold(self, X):
@@ -195,6 +197,7 @@ class Detector:
             features if len(rows) == len(features) else features[rows])
         self.threshold_ = contamination_threshold(self.decision_scores_, self.contamination)
         self._threshold_for = self.score_settings()
+        self._threshold_contamination = self.contamination
         return self
 
     def score_settings(self):
@@ -211,6 +214,11 @@ class Detector:
                 f"threshold_ was set for the score settings {self._threshold_for}, but they "
                 f"are now {self.score_settings()}: call set_threshold(X_train) to set it for "
                 f"these, or restore the settings")
+        if self.contamination != self._threshold_contamination:
+            raise ValueError(
+                f"threshold_ was set for contamination {self._threshold_contamination}, but "
+                f"it is now {self.contamination}: call set_threshold(X_train) to set it for "
+                f"this contamination, or restore it")
         return self.threshold_
 
     def threshold_rows(self, n: int) -> np.ndarray:

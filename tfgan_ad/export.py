@@ -57,8 +57,9 @@ def split_csv_lines(lines):
         ok, [f"each record must have {len(COLUMNS)} comma-separated fields (or 42 with the "
              "label); bad rows (0-based) and their field counts:", bad, tf.gather(counts, bad)],
         summarize=10)
-    # tf.strings.to_number reads "0x10" as 16; no KDD99 field is hexadecimal
-    hexa = tf.strings.regex_full_match(lines, r".*(^|,)\s*[+-]?0[xX].*")
+    # tf.strings.to_number reads "0x10" as 16; no KDD99 field is hexadecimal. (?s): "."
+    # also matches a newline inside a line, which would otherwise hide a later field
+    hexa = tf.strings.regex_full_match(lines, r"(?s).*(^|,)\s*[+-]?0[xX].*")
     no_hex = tf.debugging.Assert(
         ~tf.reduce_any(hexa), ["hexadecimal numbers are not KDD99 values; bad rows (0-based):",
                                tf.where(hexa)[:, 0]], summarize=10)
@@ -164,10 +165,12 @@ def export_saved_model(detector, base_dir: str | Path, version: int, metadata: d
         raise RuntimeError("export needs a fitted detector (call fit first)")
     threshold = detector.check_threshold()  # set with the score settings being exported
     try:
-        card_text = json.dumps(metadata, indent=1, sort_keys=True) + "\n"
-    except (TypeError, ValueError) as err:  # e.g. numpy scalars: checked before any file
-        raise TypeError(f"metadata must be JSON data (plain int/float/str/list/dict): "
-                        f"{err}") from None
+        # allow_nan=False: NaN/inf are not JSON, and a NaN card value never equals itself,
+        # so zoo.load would call every registry card that holds one a disagreement
+        card_text = json.dumps(metadata, indent=1, sort_keys=True, allow_nan=False) + "\n"
+    except (TypeError, ValueError) as err:  # numpy float32/int64, NaN: before any file
+        raise TypeError(f"metadata must be JSON data (plain int/float/str/list/dict, "
+                        f"finite numbers): {err}") from None
     if isinstance(version, bool) or not isinstance(version, (int, np.integer)) or version < 0:
         raise ValueError(f"version must be an integer >= 0 (TF Serving's version "
                          f"directories), got {version!r}")

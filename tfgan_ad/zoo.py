@@ -293,17 +293,8 @@ def publish(detector, name: str, version: int, card: dict, replace: bool = False
     replaced only with ``replace=True`` (its version's files stay on disk).
     """
     from tfgan_ad.export import export_saved_model
-    _check_name(name)
+    check_publishable(name, version, replace)
     r = root()
-    path = r / "zoo" / f"{name}.json"
-    if path.exists() and not replace:
-        try:
-            listed = f"version {json.loads(path.read_text()).get('version')}"
-        except (ValueError, OSError, AttributeError):
-            listed = "an entry"
-        raise FileExistsError(f"{path} already lists {name!r} ({listed}); publish under "
-                              f"another name, or pass replace=True to make this the entry "
-                              f"(the old version's files stay in saved_models/{name}/)")
     if not isinstance(card, dict):
         raise TypeError(f"card must be a dict, got {type(card).__name__}")
     threshold = detector.check_threshold()
@@ -318,10 +309,30 @@ def publish(detector, name: str, version: int, card: dict, replace: bool = False
     return target
 
 
+def check_publishable(name: str, version: int, replace: bool = False) -> None:
+    """Raise what :func:`publish` would for ``name``/``version`` before any export: a bad
+    name, an entry already listed without ``replace``, an existing version directory. Build
+    scripts call it before fitting, so a refused publish costs no training."""
+    _check_name(name)
+    r = root()
+    path = r / "zoo" / f"{name}.json"
+    if path.exists() and not replace:
+        try:
+            listed = f"version {json.loads(path.read_text()).get('version')}"
+        except (ValueError, OSError, AttributeError):
+            listed = "an entry"
+        raise FileExistsError(f"{path} already lists {name!r} ({listed}); publish under "
+                              f"another name, or pass replace=True to make this the entry "
+                              f"(the old version's files stay in saved_models/{name}/)")
+    target = r / "saved_models" / name / str(version)
+    if target.exists():
+        raise FileExistsError(f"{target} exists; pick a new version number (never overwritten)")
+
+
 def write_registry(name: str, entry: dict) -> Path:
     path = root() / "zoo" / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(entry, indent=1) + "\n")
+    tmp.write_text(json.dumps(entry, indent=1, allow_nan=False) + "\n")
     tmp.replace(path)
     return path

@@ -53,6 +53,7 @@ import os
 import shutil
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -249,8 +250,9 @@ class Trainer:
         steps_per_epoch = n // cfg.batch_size
         if steps_per_epoch == 0:
             raise ValueError(f"need at least batch_size={cfg.batch_size} rows, got {n}")
-        record = self.run_record(x)
-        if cfg.checkpoint_dir:
+        # the record (a SHA-256 of x among others) only matters beside checkpoints
+        record = self.run_record(x) if cfg.checkpoint_dir else None
+        if record is not None:
             check_run_record(cfg.checkpoint_dir, record)
         self.restore()
         total = cfg.total_steps(n)
@@ -263,7 +265,7 @@ class Trainer:
                 f"checkpoints, or ask for at least {self.global_step} steps")
         if until_step is not None:
             total = min(total, until_step)
-        if self.manager is not None and self.is_chief:
+        if record is not None and self.manager is not None and self.is_chief:
             write_run_record(cfg.checkpoint_dir, record)
         x_t = tf.convert_to_tensor(x, tf.float32)
         writer = (tf.summary.create_file_writer(self._writable(cfg.log_dir))
@@ -377,7 +379,7 @@ def check_run_record(directory, record: dict) -> None:
         saved = json.loads(path.read_text())
         if not isinstance(saved, dict):
             raise ValueError("not a JSON object")
-    except (ValueError, UnicodeDecodeError) as err:
+    except (ValueError, UnicodeDecodeError, OSError) as err:  # OSError: a directory, unreadable
         raise ValueError(f"the run record {path} cannot be read ({err}); it is left as it is: "
                          f"repair or remove it, or train in another checkpoint_dir") from None
     record = dict(record)
@@ -406,8 +408,13 @@ def write_run_record(directory, record: dict) -> None:
     """Write ``record`` as ``directory``'s run record (atomically) unless it holds one
     and checkpoints: a record without checkpoints is replaced."""
     path = Path(directory) / RUN_RECORD
-    if path.exists() and latest_checkpoint(directory) is not None:
+    checkpoint = latest_checkpoint(directory)
+    if path.exists() and checkpoint is not None:
         return
+    if checkpoint is not None:  # checkpoints older than run records: stamped by this run
+        warnings.warn(f"{directory} holds checkpoints without a run record ({RUN_RECORD}); "
+                      f"recording this run's model, seed and data as theirs, so a later run "
+                      f"with other data or settings will be refused", UserWarning, stacklevel=3)
     record = {k: v for k, v in record.items() if k != "_defaults"}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{RUN_RECORD}.{os.getpid()}.tmp")
