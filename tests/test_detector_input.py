@@ -114,7 +114,7 @@ PIXELS = np.random.default_rng(1).integers(0, 256, size=(40, 28, 28, 1), dtype=n
                                            (PIXELS.astype(np.float32), "float32"),
                                            (PIXELS / 127.5 - 0.5, "float64")])
 def test_images_outside_unit_range_are_refused(make, images, dtype):
-    message = (r"images must have shape \(N, 28, 28, 1\) and be floats in \[-1, 1\] .*"
+    message = (r"images must be floats in \[-1, 1\] .*"
                rf"to_unit_range\), got dtype {dtype} with values in \[")
     with pytest.raises(ValueError, match=message):
         make().fit(images)
@@ -144,3 +144,23 @@ def test_images_scaled_to_0_1_are_warned_about_not_refused():
         warnings.simplefilter("error")  # [-1, 1] images: no warning
         check_features(PIXELS / 127.5 - 1.0, (28, 28, 1))
         check_features(np.ones((3, 6)), (6,))  # feature rows are not images
+
+
+def test_the_0_1_warning_comes_once_per_fit_and_names_the_callers_line():
+    """fit checks its images once (not again inside), and the warning points at this file,
+    not at the library's own call."""
+    import warnings
+    det = BiGANDetector(model=BiGANConfig(architecture="mnist"),
+                        train=TrainConfig(epochs=1, batch_size=20, progress=False))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        det.fit(PIXELS / 255.0)
+    ours = [w for w in caught if "is below 0" in str(w.message)]
+    assert len(ours) == 1 and ours[0].filename == __file__
+
+
+def test_ragged_image_lists_are_named():
+    from tfgan_ad.data.features import check_features
+    ragged = [np.zeros((28, 28, 1)), np.zeros((27, 28, 1))]
+    with pytest.raises(ValueError, match=r"rows of unequal shapes \(a ragged list\?\)"):
+        check_features(ragged, (28, 28, 1))

@@ -159,6 +159,8 @@ def test_image_models_name_what_they_take(name, monkeypatch):
         model.score(records(lines(2)))
     with pytest.raises(ValueError, match=r"\[-1, 1\].*got dtype uint8 with values in \[255, 255\]"):
         model.score(np.full((1, 28, 28, 1), 255, np.uint8))
+    with pytest.raises(ValueError, match=r"rows of unequal shapes \(a ragged list\?\)"):
+        model.score([np.zeros((28, 28), np.uint8), np.zeros((27, 28), np.uint8)])
 
 
 # --- F, H: the registry and the artifacts -------------------------------------------------

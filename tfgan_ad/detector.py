@@ -107,7 +107,7 @@ class Detector:
         self._fit_failed = False
 
     # -- features ---------------------------------------------------------------------------
-    def features(self, X) -> np.ndarray:
+    def features(self, X, _checked: bool = False) -> np.ndarray:
         """Raw records → model features (float32, N × n_features), validated.
 
         With a preprocessor ``X`` is raw KDD records in any form
@@ -121,8 +121,8 @@ class Detector:
                 parts = [self.preprocessor({k: v[i:i + SCORE_BATCH] for k, v in inputs.items()})
                          for i in range(0, n, SCORE_BATCH)]
             features = np.concatenate([p.numpy() for p in parts])
-        else:
-            features = check_features(X, self.feature_shape)
+        else:  # ``_checked``: X is check_features' own output (fit checked it already)
+            features = X if _checked else check_features(X, self.feature_shape)
         self.model_config.check_range(features, "features")
         return features
 
@@ -157,7 +157,7 @@ class Detector:
         if self.preprocessor is not None and hasattr(self.preprocessor, "adapt"):
             with _named_errors():
                 self.preprocessor.adapt(X.as_inputs())
-        features = self.features(X)
+        features = self.features(X, _checked=self.preprocessor is None)
         rows = self.threshold_rows(len(features))
         scored = features if len(rows) == len(features) else features[rows]
         best = None

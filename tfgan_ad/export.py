@@ -25,8 +25,12 @@ problem (wrong field count, a field that is not a number, a hexadecimal number,
 a negative count, an unknown category, NaN; images outside [-1, 1]). Graphs
 exported before these last three checks are the committed zoo models: the KDD99
 ones take hexadecimal numbers and clamp negative counts, the MNIST ones take
-``score_features`` images of any range (their ``score_pixels`` path is exact). Directories are written as ``<base>/<version>/``, the layout TF Serving
-loads; an existing version is never overwritten.
+``score_features`` images of any range (their ``score_pixels`` path checks nothing it
+needs to, but evaluates ``pixels / 127.5 - 1``, which TensorFlow may round 1 ulp away
+from the training images' scaling: scores then differ in the 7th digit; new exports
+look the levels up and match exactly). Directories are written as
+``<base>/<version>/``, the layout TF Serving loads; an existing version is never
+overwritten.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ import tensorflow as tf
 from tfgan_ad.data.kdd99 import (CATEGORICAL_COLUMNS, CATEGORICAL_INDEX, COLUMNS,
                                  CONTINUOUS_COLUMNS, CONTINUOUS_INDEX)
 from tfgan_ad.data.features import IMAGE_SHAPE
-from tfgan_ad.data.mnist import scale_pixels
+from tfgan_ad.data.mnist import pixel_table
 from tfgan_ad.preprocessing import KDDPreprocessor
 
 
@@ -143,8 +147,11 @@ class ExportedDetector(tf.Module):
     # AnoGAN holds the whole search loop, is then stored once instead of once per signature.
 
     def _from_pixels(self, pixels):
-        """0-255 grey levels → [-1, 1] with a channel axis, as for training."""
-        return self.score_features(scale_pixels(tf.cast(pixels, tf.float32))[..., None])
+        """0-255 grey levels → [-1, 1] with a channel axis, bit for bit as
+        :func:`tfgan_ad.data.mnist.to_unit_range` scales them for training (a lookup:
+        the formula evaluated in the graph may be 1 ulp off)."""
+        levels = tf.constant(pixel_table())
+        return self.score_features(tf.gather(levels, tf.cast(pixels, tf.int32))[..., None])
 
     def _from_records(self, continuous, categorical):
         features = self.preprocessor({"continuous": continuous, "categorical": categorical})

@@ -1,8 +1,8 @@
 """The model zoo: pretrained SavedModels, verified by SHA-256 and loaded in one line.
 
 >>> from tfgan_ad import zoo
->>> zoo.list()
-['bigan_kdd99']
+>>> zoo.list()[:2]
+['adgan_mnist_0', 'anogan_kdd99']
 >>> model = zoo.load("bigan_kdd99")
 >>> model.score(["0,tcp,http,SF,181,5450,0,0,0,0,0,1,0,0,0,0,0,0,0,0,0,0,8,8,0.00,..."])
 
@@ -25,7 +25,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_ad.data.datadir import sha256_of
-from tfgan_ad.data.features import check_features
+from tfgan_ad.data.features import as_array, check_features
 from tfgan_ad.data.kdd99 import KDDRecords, as_lines, as_records, line_error, screen_lines
 from tfgan_ad.errors import assertion_text
 
@@ -154,9 +154,9 @@ class ZooModel:
         lines = None if isinstance(x, (dict, KDDRecords)) else as_lines(x)
         if lines is not None and "score_records" in self._model.signatures:
             return "serving_default", {"records": self._checked_lines(lines)}
-        arr = None if isinstance(x, (dict, KDDRecords, str, bytes)) else np.asarray(x)
+        arr = None if isinstance(x, (dict, KDDRecords, str, bytes)) else as_array(x)
         if arr is not None and arr.size == 0:
-            raise ValueError("empty batch: no records to score")
+            raise ValueError("empty batch: no rows to score")
         if "score_pixels" in self._model.signatures:
             return self._image_inputs(x, arr)
         if arr is not None and arr.dtype.kind in "biufc":  # feature vectors

@@ -3,6 +3,8 @@ and the zoo's feature and image paths."""
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 
 import numpy as np
@@ -21,19 +23,17 @@ def check_features(X, shape: tuple) -> np.ndarray:
     no pixel below 0 gives a ``UserWarning``: in [-1, 1] the background is -1, so
     such a batch is almost surely [0, 1] data, whose backgrounds the networks read as
     mid-grey."""
-    X = np.asarray(X)
+    X = as_array(X)
     if X.dtype.kind not in "iuf":
         raise TypeError(f"features must be numeric, got dtype {X.dtype}"
                         + ("; raw records need a preprocessor" if X.dtype.kind in "OUS" else ""))
     image = tuple(shape) == IMAGE_SHAPE
-    want = (f"{'images' if image else 'features'} must have shape "
-            f"(N, {', '.join(map(str, shape))})"
-            + (" and be floats in [-1, 1] (0-255 pixels: tfgan_ad.data.mnist.to_unit_range)"
-               if image else ""))
+    what = "images" if image else "features"
     if X.shape[1:] != tuple(shape) or X.ndim != len(shape) + 1:
-        raise ValueError(f"{want}, got shape {X.shape}")
+        raise ValueError(f"{what} must have shape (N, {', '.join(map(str, shape))}), "
+                         f"got shape {X.shape}")
     if len(X) == 0:
-        raise ValueError("empty batch: no rows to score")
+        raise ValueError(f"empty batch: no {what} to score")
     with np.errstate(over="ignore"):
         x32 = X.astype(np.float32)
     if not np.all(np.isfinite(x32)):
@@ -41,9 +41,31 @@ def check_features(X, shape: tuple) -> np.ndarray:
         raise ValueError(f"features contain NaN or infinite values in rows {rows[:10].tolist()}"
                          " (or values beyond float32's range)")
     if image and (X.dtype.kind != "f" or X.min() < -1.0 or X.max() > 1.0):
-        raise ValueError(f"{want}, got dtype {X.dtype} with values in [{X.min():g}, {X.max():g}]")
+        raise ValueError(f"images must be floats in [-1, 1] (0-255 pixels: "
+                         f"tfgan_ad.data.mnist.to_unit_range), got dtype {X.dtype} with "
+                         f"values in [{X.min():g}, {X.max():g}]")
     if image and X.min() >= 0.0:
         warnings.warn(f"no pixel of these {len(X)} image(s) is below 0: images scaled to "
                       f"[0, 1]? The networks take [-1, 1] (background -1); rescale with "
-                      f"2 * x - 1", UserWarning, stacklevel=3)
+                      f"2 * x - 1", UserWarning, stacklevel=_caller_outside_library())
     return x32
+
+
+def as_array(X) -> np.ndarray:
+    """``np.asarray(X)``, with rows of unequal shapes (a ragged list) named as such."""
+    try:
+        return np.asarray(X)
+    except ValueError as err:  # numpy: "inhomogeneous shape after N dimensions"
+        raise ValueError(f"rows of unequal shapes (a ragged list?) cannot form one batch: "
+                         f"{err}") from None
+
+
+def _caller_outside_library() -> int:
+    """The ``stacklevel`` of the first frame above the caller of this function's caller
+    that is not in tfgan_ad: a warning then names the user's line, however deep the
+    library's own calls go."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+    frame, level = sys._getframe(2), 2  # level 1 is the function that warns
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level

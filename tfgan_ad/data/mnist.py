@@ -181,9 +181,17 @@ def train_test_files(files: dict) -> tuple[tuple, tuple]:
 
 
 def scale_pixels(pixels):
-    """Grey levels as floats (0-255) → [-1, 1]: the one formula, for numpy arrays here
-    and for tensors in the exported graph (:mod:`tfgan_ad.export`)."""
+    """Grey levels as floats (0-255) → [-1, 1]: the one formula. The exported graph does
+    not evaluate it (TensorFlow may turn the division into a multiplication by 1/127.5,
+    1 ulp off for 111 of the 256 levels) but looks levels up in :func:`pixel_table`."""
     return pixels / 127.5 - 1.0
+
+
+def pixel_table() -> np.ndarray:
+    """float32 [256]: what :func:`to_unit_range` gives each grey level 0-255, for the
+    exported graph's lookup (:mod:`tfgan_ad.export`), so served pixels score exactly
+    as the same images scaled here."""
+    return scale_pixels(np.arange(256, dtype=np.float32))
 
 
 def to_unit_range(images: np.ndarray) -> np.ndarray:
