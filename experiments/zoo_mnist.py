@@ -142,6 +142,9 @@ def publish_adgan(c: int):
 
 
 def main(_):
+    family = "adgan_mnist" if FLAGS.family == "adgan" else "bigan_mnist"
+    for d in map(int, FLAGS.digits):  # every name first: none trained if any is refused
+        zoo.check_publishable(f"{family}_{d}", FLAGS.version, FLAGS.replace)
     if FLAGS.family == "adgan":
         for c in map(int, FLAGS.digits):
             publish_adgan(c)

@@ -85,3 +85,60 @@ def test_exported_image_detector_scales_raw_pixels_in_the_graph(tmp_path):
     np.testing.assert_array_equal(
         loaded.signatures["serving_default"](pixels=tf.constant(x))["score"].numpy(),
         loaded.signatures["score_features"](features=tf.constant(to_unit_range(x)))["score"])
+
+
+def test_statistics_kept_undoes_training_passes_and_only_with_keep():
+    from tfgan_ad.training import steps
+    g = mnist.Generator()
+    g(tf.zeros([1, 200]))
+    assert len(steps.moving_statistics(g)) == 2 * sum(
+        "moving_mean" in v.path for v in g.non_trainable_variables) > 0
+    before = [v.numpy().copy() for v in steps.moving_statistics(g)]
+
+    @tf.function
+    def passes(keep):
+        with steps.statistics_kept((g,), keep):
+            g(tf.random.stateless_normal([16, 200], seed=[1, 2]), training=True)
+
+    passes(True)
+    for a, v in zip(before, steps.moving_statistics(g)):
+        np.testing.assert_array_equal(a, v.numpy())
+    passes(False)
+    assert any(not np.array_equal(a, v.numpy()) for a, v in zip(before, steps.moving_statistics(g)))
+
+
+@pytest.mark.parametrize("kind", ["bigan", "gan"])
+def test_own_step_bn_statistics_change_the_statistics_not_the_training(kind):
+    """bn_statistics="own_step" (the official EGBAD code): a network's moving statistics
+    skip its passes in the other networks' step. Training uses batch statistics, so the
+    weights after a step are the same either way; the statistics are not."""
+    import keras
+    from tfgan_ad.training import steps
+    from tfgan_ad.training.bigan import BiGAN, BiGANConfig
+    from tfgan_ad.training.gan import GAN, GANConfig
+    x = tf.constant(np.random.default_rng(0).uniform(-1, 1, (20, 28, 28, 1)), tf.float32)
+
+    def one_step(mode):
+        keras.utils.set_random_seed(3)
+        if kind == "bigan":
+            gan = BiGAN(BiGANConfig(architecture="mnist", bn_statistics=mode))
+            nets, batches = (gan.encoder, gan.generator, gan.discriminator), (x, x[::-1])
+        else:
+            gan = GAN(GANConfig(architecture="mnist", bn_statistics=mode))
+            nets, batches = (gan.generator, gan.discriminator), (x,)
+        tf.function(gan.train_step)(batches, tf.constant([4, 5], tf.int64))
+        return ([v.numpy() for n in nets for v in n.trainable_variables],
+                [[v.numpy() for v in steps.moving_statistics(n)] for n in nets])
+
+    weights_every, stats_every = one_step("every_pass")
+    weights_own, stats_own = one_step("own_step")
+    for a, b in zip(weights_every, weights_own):
+        np.testing.assert_array_equal(a, b)
+    for every, own in zip(stats_every, stats_own):  # each network runs in the other's step
+        assert every and any(not np.array_equal(a, b) for a, b in zip(every, own))
+
+
+def test_unknown_bn_statistics_is_refused():
+    from tfgan_ad.training.bigan import BiGANConfig
+    with pytest.raises(ValueError, match="unknown bn_statistics 'official'"):
+        BiGANConfig(bn_statistics="official")

@@ -235,6 +235,16 @@ def test_an_unreadable_run_record_path_is_named_and_left_alone(tmp_path):
     assert files() == before and (tmp_path / "run.json").is_dir()
 
 
+def test_an_unwritable_run_record_is_named_before_training(tmp_path):
+    """run.json a directory and no checkpoints yet: a named error, no temporary file left."""
+    (tmp_path / "run.json").mkdir()
+    _, tr = fresh(str(tmp_path), epochs=1)
+    with pytest.raises(ValueError, match=r"run record .*run.json cannot be written"):
+        tr.fit(data())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.json"]
+    assert int(tr.step) == 0
+
+
 def test_a_record_without_checkpoints_does_not_block_a_new_run(tmp_path):
     """A run that failed before its first save (or whose checkpoints were removed to
     start over) leaves only run.json: another run may use the directory."""

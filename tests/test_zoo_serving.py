@@ -124,6 +124,9 @@ def test_check_publishable_refuses_what_publish_would_before_any_fit(small_zoo):
     zoo.check_publishable("tiny_kdd", 2, replace=True)
     with pytest.raises(zoo.ZooError, match="no path parts"):
         zoo.check_publishable("../tiny", 1)
+    for version in (-1, True, 1.5, "1"):
+        with pytest.raises(ValueError, match=r"version must be an integer >= 0"):
+            zoo.check_publishable("tiny_new", version)
 
 
 def test_publish_fills_in_the_threshold_and_checks_the_card_before_writing(small_zoo):

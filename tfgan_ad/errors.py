@@ -1,6 +1,23 @@
-"""Turning TensorFlow's in-graph error messages into one readable line."""
+"""Turning TensorFlow's in-graph error messages into one readable line, and pointing
+warnings at the user's own line."""
 
 import re
+import sys
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` for a ``warnings.warn`` in the function calling this one that
+    names the first frame outside the tfgan_ad package (by module name, so an install
+    anywhere, a notebook cell or ``python -c`` all count as the user's), however deep
+    the library's own calls go."""
+    try:
+        frame = sys._getframe(2)  # the warning function's caller (stacklevel 2)
+    except ValueError:  # no Python frame above it (a bare thread)
+        return 2
+    level = 2
+    while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] == "tfgan_ad":
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def assertion_text(message: str) -> str:

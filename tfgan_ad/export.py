@@ -162,6 +162,13 @@ class ExportedDetector(tf.Module):
         return self.score_records(inputs["continuous"], inputs["categorical"])
 
 
+def check_version(version) -> None:
+    """A SavedModel version is an integer >= 0 (TF Serving's version directories)."""
+    if isinstance(version, bool) or not isinstance(version, (int, np.integer)) or version < 0:
+        raise ValueError(f"version must be an integer >= 0 (TF Serving's version "
+                         f"directories), got {version!r}")
+
+
 def export_saved_model(detector, base_dir: str | Path, version: int, metadata: dict) -> Path:
     """Write ``detector`` (fitted, EMA weights) to ``base_dir/<version>/`` and return that path.
 
@@ -178,9 +185,7 @@ def export_saved_model(detector, base_dir: str | Path, version: int, metadata: d
     except (TypeError, ValueError) as err:  # numpy float32/int64, NaN: before any file
         raise TypeError(f"metadata must be JSON data (plain int/float/str/list/dict, "
                         f"finite numbers): {err}") from None
-    if isinstance(version, bool) or not isinstance(version, (int, np.integer)) or version < 0:
-        raise ValueError(f"version must be an integer >= 0 (TF Serving's version "
-                         f"directories), got {version!r}")
+    check_version(version)
     target = Path(base_dir) / str(int(version))
     if target.exists():
         raise FileExistsError(f"{target} exists; pick a new version number (never overwritten)")

@@ -313,7 +313,9 @@ def check_publishable(name: str, version: int, replace: bool = False) -> None:
     """Raise what :func:`publish` would for ``name``/``version`` before any export: a bad
     name, an entry already listed without ``replace``, an existing version directory. Build
     scripts call it before fitting, so a refused publish costs no training."""
+    from tfgan_ad.export import check_version
     _check_name(name)
+    check_version(version)
     r = root()
     path = r / "zoo" / f"{name}.json"
     if path.exists() and not replace:
@@ -324,7 +326,7 @@ def check_publishable(name: str, version: int, replace: bool = False) -> None:
         raise FileExistsError(f"{path} already lists {name!r} ({listed}); publish under "
                               f"another name, or pass replace=True to make this the entry "
                               f"(the old version's files stay in saved_models/{name}/)")
-    target = r / "saved_models" / name / str(version)
+    target = r / "saved_models" / name / str(int(version))
     if target.exists():
         raise FileExistsError(f"{target} exists; pick a new version number (never overwritten)")
 

@@ -3,11 +3,11 @@ and the zoo's feature and image paths."""
 
 from __future__ import annotations
 
-import os
-import sys
 import warnings
 
 import numpy as np
+
+from tfgan_ad.errors import user_stacklevel
 
 #: one MNIST image as the conv nets take it
 IMAGE_SHAPE = (28, 28, 1)
@@ -47,7 +47,7 @@ def check_features(X, shape: tuple) -> np.ndarray:
     if image and X.min() >= 0.0:
         warnings.warn(f"no pixel of these {len(X)} image(s) is below 0: images scaled to "
                       f"[0, 1]? The networks take [-1, 1] (background -1); rescale with "
-                      f"2 * x - 1", UserWarning, stacklevel=_caller_outside_library())
+                      f"2 * x - 1", UserWarning, stacklevel=user_stacklevel())
     return x32
 
 
@@ -58,14 +58,3 @@ def as_array(X) -> np.ndarray:
     except ValueError as err:  # numpy: "inhomogeneous shape after N dimensions"
         raise ValueError(f"rows of unequal shapes (a ragged list?) cannot form one batch: "
                          f"{err}") from None
-
-
-def _caller_outside_library() -> int:
-    """The ``stacklevel`` of the first frame above the caller of this function's caller
-    that is not in tfgan_ad: a warning then names the user's line, however deep the
-    library's own calls go."""
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-    frame, level = sys._getframe(2), 2  # level 1 is the function that warns
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
-        frame, level = frame.f_back, level + 1
-    return level

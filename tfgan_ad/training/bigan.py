@@ -80,8 +80,9 @@ class BiGAN(tf.Module):
         n = tf.shape(x_d)[0]
         enc, gen, dis = self.encoder, self.generator, self.discriminator
 
+        own = self.config.bn_statistics == "own_step"
         z = self._latent(n, sub_seed(seed, 0))
-        with tf.GradientTape() as tape:
+        with steps.statistics_kept((enc, gen), own), tf.GradientTape() as tape:
             l_enc, _ = dis((x_d, enc(x_d, training=True)), training=True, seed=sub_seed(seed, 1))
             l_gen, _ = dis((gen(z, training=True), z), training=True, seed=sub_seed(seed, 2))
             loss_d = losses.bigan_discriminator_loss(l_enc, l_gen)
@@ -89,7 +90,7 @@ class BiGAN(tf.Module):
         steps.minimize(tape, self.opt_d, loss_d, d_vars)
 
         z = self._latent(n, sub_seed(seed, 3))
-        with tf.GradientTape(persistent=True) as tape:
+        with steps.statistics_kept((dis,), own), tf.GradientTape(persistent=True) as tape:
             l_enc, _ = dis((x_ge, enc(x_ge, training=True)), training=True, seed=sub_seed(seed, 4))
             l_gen, _ = dis((gen(z, training=True), z), training=True, seed=sub_seed(seed, 5))
             loss_g = losses.bigan_generator_loss(l_gen)

@@ -127,9 +127,35 @@ class ModelConfig:
         return opt
 
 
-class BiGANConfig(ModelConfig):
+#: ``bn_statistics`` values: whose passes move a BatchNorm layer's moving statistics
+BN_STATISTICS = ("every_pass", "own_step")
+
+
+@dataclass
+class _AdversarialConfig(ModelConfig):
+    """ModelConfig plus the BatchNorm rule of the BiGAN and GAN steps.
+
+    Args (besides :class:`ModelConfig`'s):
+        bn_statistics: ``"every_pass"`` (default): every training-mode pass of a network
+            moves its BatchNorm moving statistics, in whichever network's step it runs.
+            ``"own_step"``: as the official EGBAD code (TF1 update ops attached to each
+            network's own optimizer), a network's statistics move only in the step that
+            updates its weights; its passes in the other networks' step still normalise
+            with batch statistics. Only the MNIST nets have BatchNorm.
+    """
+
+    bn_statistics: str = "every_pass"
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.bn_statistics not in BN_STATISTICS:
+            raise ValueError(f"unknown bn_statistics {self.bn_statistics!r}; "
+                             f"known: {BN_STATISTICS}")
+
+
+class BiGANConfig(_AdversarialConfig):
     """Configuration of an EGBAD BiGAN (Table 6 defaults)."""
 
 
-class GANConfig(ModelConfig):
+class GANConfig(_AdversarialConfig):
     """Configuration of the plain GAN behind AnoGAN (Table 5 defaults)."""

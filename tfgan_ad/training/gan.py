@@ -60,8 +60,9 @@ class GAN(tf.Module):
         (x,) = batches
         n = tf.shape(x)[0]
         gen, dis = self.generator, self.discriminator
+        own = self.config.bn_statistics == "own_step"
         z = self._latent(n, sub_seed(seed, 0))
-        with tf.GradientTape() as tape:
+        with steps.statistics_kept((gen,), own), tf.GradientTape() as tape:
             l_real, _ = dis(x, training=True, seed=sub_seed(seed, 1))
             l_fake, _ = dis(gen(z, training=True), training=True, seed=sub_seed(seed, 2))
             loss_d = losses.discriminator_loss(l_real, l_fake)
@@ -69,7 +70,7 @@ class GAN(tf.Module):
         steps.minimize(tape, self.opt_d, loss_d, d_vars)
 
         z = self._latent(n, sub_seed(seed, 3))
-        with tf.GradientTape() as tape:
+        with steps.statistics_kept((dis,), own), tf.GradientTape() as tape:
             l_fake, _ = dis(gen(z, training=True), training=True, seed=sub_seed(seed, 4))
             loss_g = losses.generator_loss(l_fake)
         g_vars = gen.trainable_variables

@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import tensorflow as tf
 
 from tfgan_ad.networks.layers import replica_rows
@@ -43,3 +45,22 @@ def gradients(tape, optimizer, loss, variables):
 def minimize(tape, optimizer, loss, variables):
     """One optimizer update of ``variables`` on ``loss`` (see :func:`gradients`)."""
     optimizer.apply_gradients(zip(gradients(tape, optimizer, loss, variables), variables))
+
+
+def moving_statistics(*networks) -> list:
+    """The BatchNorm moving means and variances of ``networks`` (Keras layers)."""
+    return [v for net in networks for v in net.non_trainable_variables
+            if v.path.rsplit("/", 1)[-1] in ("moving_mean", "moving_variance")]
+
+
+@contextlib.contextmanager
+def statistics_kept(networks, keep: bool):
+    """With ``keep``, the BatchNorm moving statistics of ``networks`` are put back on
+    leaving the block as they were on entering it: their training-mode passes inside
+    (batch statistics) leave no trace. Used inside a traced train step (read before the
+    block's ops, assigned after them: the order of the variables' own ops)."""
+    variables = moving_statistics(*networks) if keep else []
+    saved = [tf.identity(v.value) for v in variables]
+    yield
+    for v, value in zip(variables, saved):
+        v.assign(value)

@@ -62,6 +62,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfgan_ad.errors import user_stacklevel
+
 from tfgan_ad.training.ema import EMA
 
 
@@ -414,12 +416,19 @@ def write_run_record(directory, record: dict) -> None:
     if checkpoint is not None:  # checkpoints older than run records: stamped by this run
         warnings.warn(f"{directory} holds checkpoints without a run record ({RUN_RECORD}); "
                       f"recording this run's model, seed and data as theirs, so a later run "
-                      f"with other data or settings will be refused", UserWarning, stacklevel=3)
+                      f"with other data or settings will be refused", UserWarning,
+                      stacklevel=user_stacklevel())
     record = {k: v for k, v in record.items() if k != "_defaults"}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{RUN_RECORD}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+        os.replace(tmp, path)
+    except OSError as err:  # e.g. run.json is a directory, or the directory is read-only
+        tmp.unlink(missing_ok=True)
+        raise ValueError(f"the run record {path} cannot be written ({err}); nothing was "
+                         f"trained: repair or remove it, or train in another "
+                         f"checkpoint_dir") from None
 
 
 def _index_order(name: str):
