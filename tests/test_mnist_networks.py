@@ -132,10 +132,14 @@ def test_own_step_bn_statistics_change_the_statistics_not_the_training(kind):
 
     weights_every, stats_every = one_step("every_pass")
     weights_own, stats_own = one_step("own_step")
+    # The two graphs differ (own_step restores statistics), so oneDNN may sum in another
+    # order: equal up to float32 rounding (seen: 3e-8), where a wrong rule moves weights
+    # by the size of a step.
+    close = dict(rtol=1e-5, atol=1e-6)
     for a, b in zip(weights_every, weights_own):
-        np.testing.assert_array_equal(a, b)
+        np.testing.assert_allclose(a, b, **close)
     for every, own in zip(stats_every, stats_own):  # each network runs in the other's step
-        assert every and any(not np.array_equal(a, b) for a, b in zip(every, own))
+        assert every and any(not np.allclose(a, b, **close) for a, b in zip(every, own))
 
 
 def test_unknown_bn_statistics_is_refused():
