@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 WORKER = Path(__file__).with_name("distribute_worker.py")
+REPO = WORKER.parents[1]
 sys.path.insert(0, str(WORKER.parent))
 from distribute_worker import make_model, model_variables  # noqa: E402
 
@@ -29,7 +30,12 @@ def _free_port():
 
 def _start(out, model, strategy, env_extra=None, checkpoint_dir=None):
     env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
-    env.update({"TF_CPP_MIN_LOG_LEVEL": "2", **(env_extra or {})})
+    # The worker is a script in tests/, so its sys.path starts there: put this checkout
+    # first, or the workers would import whichever tfgan_ad is installed, not the one
+    # under test.
+    path = [str(REPO)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    env.update({"TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": os.pathsep.join(path),
+                **(env_extra or {})})
     args = [sys.executable, str(WORKER), str(out), model, strategy]
     if checkpoint_dir:
         args.append(str(checkpoint_dir))
