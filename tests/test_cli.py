@@ -163,7 +163,7 @@ def test_values_the_graph_would_take_silently_are_bad_rows(capsys, tmp_path, lin
     assert "line 3: column 'dst_bytes' is NaN" in err
     assert "line 5: column 'src_bytes' is not a number: 'abc'" in err
     assert ("line 6: unknown category value(s) in column 'service' (known: IRC, X11, "
-            in err and err.split("line 6: ")[1].split("\n")[0].endswith("...): gopher2"))
+            in err and err.split("line 6: ")[1].split("\n")[0].endswith("...): 'gopher2'"))
     assert "node" not in err and "Graph execution" not in err and "]]" not in err
     assert out.read_text().splitlines()[1:] == [out.read_text().splitlines()[1]]
     assert out.read_text().splitlines()[1].startswith("4,")

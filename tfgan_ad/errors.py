@@ -5,6 +5,15 @@ import re
 import sys
 
 
+def shown(value: str, limit: int = 60) -> str:
+    """``repr(value)`` for an error message (quotes show leading or trailing spaces and
+    control characters), cut to ``limit`` characters with the full length said, so a
+    200,000-character field does not become a 200,000-character message."""
+    if len(value) <= limit:
+        return repr(value)
+    return f"{value[:limit]!r}... ({len(value):,} characters)"
+
+
 def user_stacklevel() -> int:
     """The ``stacklevel`` for a ``warnings.warn`` in the function calling this one that
     names the first frame outside the tfgan_ad package (by module name, so an install

@@ -2,7 +2,7 @@
 
 A recipe is data (written into results and model cards), never tuned on test
 labels. ``faithful`` follows EGBAD Table 6 and the reference code; ``stable``
-is the library default for KDD99 (see README, "The stable recipe").
+is the library default for KDD99 (see README, "Recipes").
 """
 
 from __future__ import annotations

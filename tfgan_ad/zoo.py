@@ -26,8 +26,9 @@ import tensorflow as tf
 
 from tfgan_ad.data.datadir import sha256_of
 from tfgan_ad.data.features import as_array, check_features
-from tfgan_ad.data.kdd99 import KDDRecords, as_lines, as_records, line_error, screen_lines
-from tfgan_ad.errors import assertion_text
+from tfgan_ad.data.kdd99 import (COLUMNS, KDDRecords, as_lines, as_records, line_error,
+                                 screen_lines)
+from tfgan_ad.errors import assertion_text, shown
 
 BATCH = 65536
 #: the repository's budget for everything under ``saved_models/`` (150 MiB)
@@ -252,8 +253,21 @@ def call_by_halves(call, inputs: dict, first_only: bool = False):
 
 def refusal(err, line: str | None = None) -> str:
     """Why the graph refused a record: for a CSV ``line`` the Python parser's reason when it
-    finds one (it names the column; the graph's number parser does not), else the graph's."""
-    return (line is not None and line_error(line)) or assertion_text(err.message)
+    finds one (it names the column; the graph's number parser does not), else the graph's,
+    an unknown category shown quoted from the line itself (the graph's message collapses
+    whitespace, so ' tcp' would read as tcp)."""
+    text = assertion_text(err.message)
+    if line is None:
+        return text
+    reason = line_error(line)
+    if reason:
+        return reason
+    unknown = re.match(r"(unknown category value\(s\) in column '(\w+)' \(known: [^)]*\)):",
+                       text)
+    if unknown and unknown.group(2) in COLUMNS:
+        field = line.strip().split(",")[COLUMNS.index(unknown.group(2))]
+        return f"{unknown.group(1)}: {shown(field)}"
+    return text
 
 
 def load(name: str) -> ZooModel:

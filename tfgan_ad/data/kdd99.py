@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from tfgan_ad.data.datadir import RemoteFile, cache_dir, fetch
+from tfgan_ad.errors import shown
 
 KDD99_FILE = RemoteFile(
     relpath="kddcup99/kddcup.data_10_percent.gz",
@@ -143,7 +144,8 @@ def parse_rows(rows, first_line: int = 1, with_label: bool = True) -> KDDRecords
                     float(row[j])
                 except ValueError:
                     raise ValueError(
-                        f"line {first_line + i}: column {COLUMNS[j]!r} is not a number: {row[j]!r}"
+                        f"line {first_line + i}: column {COLUMNS[j]!r} is not a number: "
+                        f"{shown(row[j])}"
                     ) from None
         cat.append([row[j] for j in CATEGORICAL_INDEX])
         if with_label:
@@ -166,10 +168,22 @@ def _plain(text: str) -> bool:
 def parse_lines(lines) -> KDDRecords:
     """CSV lines (strings, 41 fields; a 42nd label field is ignored, as the exported
     graph's ``serving_default`` does) → :class:`KDDRecords`. Errors name the line
-    (1-based) and column, as :func:`parse_rows`."""
+    (1-based) and column, as :func:`parse_rows`.
+
+    A line is split at every comma after stripping surrounding whitespace, exactly as
+    the exported graph splits it (:func:`tfgan_ad.export.split_csv_lines`), so the two
+    paths take and refuse the same lines: no KDD99 field is quoted, and a quoted number
+    ('"181"') is not a number to either. Any character may sit inside a field (a
+    carriage return, a 200,000-character field): the field is then refused by name.
+    """
     texts = [ln.decode() if isinstance(ln, bytes) else ln for ln in lines]
-    rows = [row[:len(COLUMNS)] if len(row) == len(COLUMNS) + 1 else row
-            for row in csv.reader(t.strip() for t in texts)]
+    rows = []
+    for i, text in enumerate(texts, 1):
+        row = text.strip().split(",")
+        if len(row) not in (len(COLUMNS), len(COLUMNS) + 1):
+            raise ValueError(f"line {i}: expected {len(COLUMNS)} comma-separated fields (or "
+                             f"{len(COLUMNS) + 1} with the label), got {len(row)}")
+        rows.append(row[:len(COLUMNS)])
     return parse_rows(rows, with_label=False)
 
 
@@ -264,7 +278,12 @@ def as_records(x) -> KDDRecords:
 def as_lines(x) -> list[str] | None:
     """``x`` as a list of CSV lines (str; bytes decoded as UTF-8) if it is one line or a
     1-D sequence of them, else None. Items are checked one by one: ``np.asarray`` of a
-    list of strings would pad every line to the longest one."""
+    list of strings would pad every line to the longest one. A string tensor (``tf.constant``
+    of lines) counts as its ``.numpy()`` (bytes)."""
+    if hasattr(x, "numpy") and getattr(getattr(x, "dtype", None), "name", "") == "string":
+        x = x.numpy()
+        if isinstance(x, bytes):
+            x = [x]
     if isinstance(x, (str, bytes)):
         x = [x]
     elif isinstance(x, np.ndarray):
