@@ -305,6 +305,21 @@ def test_any_text_in_a_field_is_a_named_bad_line(kdd_model, field, column, says)
             fields[COLUMNS.index(c)] for c in CATEGORICAL_COLUMNS]
 
 
+def test_the_finite_check_message_is_its_own_line_of_the_graph_error():
+    """assert_all_finite's words are the text on the marker's line after the traceback's
+    last '>' or newline, whatever precedes it (a 200,000-character line included)."""
+    from tfgan_ad.errors import assertion_text
+    trace = ('Graph execution error:\n\nDetected at node CheckNumerics defined at (most '
+             'recent call last):\n  File "<stdin>", line 1, in <module>\n')
+    found = ": Tensor had Inf values\n\t [[{{node CheckNumerics}}]]"
+    assert assertion_text(trace + "'continuous' columns contain NaN " + found) == \
+        "'continuous' columns contain NaN (Inf)"
+    assert assertion_text(trace + "<x>  cut here " + found) == "cut here (Inf)"
+    long = "y" * 200_000
+    assert assertion_text(trace + long + " " + found) == long + " (Inf)"
+    assert assertion_text(trace + long + " is nan") == " ".join((trace + long).split())[:600]
+
+
 def test_tensors_and_bytes_are_records_too(kdd_model, inputs):
     """What tensor.numpy() gives back (bytes) and dicts of tensors score like str arrays;
     a non-string categorical value is named with its column."""
