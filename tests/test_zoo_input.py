@@ -305,6 +305,19 @@ def test_any_text_in_a_field_is_a_named_bad_line(kdd_model, field, column, says)
             fields[COLUMNS.index(c)] for c in CATEGORICAL_COLUMNS]
 
 
+@pytest.mark.parametrize("space", ["\xa0", "\u2003", "\x1c"])
+def test_only_the_graphs_whitespace_is_stripped_from_a_line(kdd_model, space):
+    """The graph strips ASCII whitespace only; str.strip() also took a trailing no-break
+    space, so the Python parser accepted a line the graph refused as an unknown number."""
+    from tfgan_ad.data.kdd99 import parse_lines
+    says = r"column 'dst_host_srv_rerror_rate' is not a number: '0\.00\\"
+    with pytest.raises(ValueError, match="^line 1: " + says):
+        parse_lines([LINE + space])
+    with pytest.raises(ValueError, match="^line 2: " + says):
+        kdd_model.score([LINE, LINE + space])
+    np.testing.assert_array_equal(kdd_model.score([LINE + " \t\r\n"]), kdd_model.score([LINE]))
+
+
 def test_the_finite_check_message_is_its_own_line_of_the_graph_error():
     """assert_all_finite's words are the text on the marker's line after the traceback's
     last '>' or newline, whatever precedes it (a 200,000-character line included)."""

@@ -4,6 +4,10 @@ warnings at the user's own line."""
 import re
 import sys
 
+#: the opening words of the preprocessing graph's unknown-category refusal, which
+#: zoo.refusal recognises in the graph's error to quote the value from the line
+UNKNOWN_CATEGORY_MESSAGE = "unknown category value(s) in column "
+
 
 def shown(value: str, limit: int = 60) -> str:
     """``repr(value)`` for an error message (quotes show leading or trailing spaces and

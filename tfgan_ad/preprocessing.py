@@ -33,6 +33,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_ad.data.kdd99 import CATEGORICAL_COLUMNS, CONTINUOUS_COLUMNS, VOCABULARY
+from tfgan_ad.errors import UNKNOWN_CATEGORY_MESSAGE
 
 SCALINGS = ("none", "minmax", "log_minmax")
 UNKNOWN_CATEGORY = ("error", "ignore")
@@ -95,7 +96,7 @@ class KDDPreprocessor(keras.layers.Layer):
                 known = tf.reduce_any(hot, axis=1)
                 checks.append(tf.debugging.Assert(
                     tf.reduce_all(known),
-                    [f"unknown category value(s) in column {column!r} (known: "
+                    [f"{UNKNOWN_CATEGORY_MESSAGE}{column!r} (known: "
                      f"{', '.join(self.vocabulary[column][:12])}"
                      f"{', ...' if len(self.vocabulary[column]) > 12 else ''}):",
                      tf.boolean_mask(values, tf.logical_not(known))],

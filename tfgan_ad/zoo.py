@@ -27,8 +27,8 @@ import tensorflow as tf
 from tfgan_ad.data.datadir import sha256_of
 from tfgan_ad.data.features import as_array, check_features
 from tfgan_ad.data.kdd99 import (COLUMNS, KDDRecords, as_lines, as_records, line_error,
-                                 screen_lines)
-from tfgan_ad.errors import assertion_text, shown
+                                 screen_lines, split_line)
+from tfgan_ad.errors import UNKNOWN_CATEGORY_MESSAGE, assertion_text, shown
 
 BATCH = 65536
 #: the repository's budget for everything under ``saved_models/`` (150 MiB)
@@ -262,10 +262,10 @@ def refusal(err, line: str | None = None) -> str:
     reason = line_error(line)
     if reason:
         return reason
-    unknown = re.match(r"(unknown category value\(s\) in column '(\w+)' \(known: [^)]*\)):",
+    unknown = re.match(f"({re.escape(UNKNOWN_CATEGORY_MESSAGE)}'(\\w+)' \\(known: [^)]*\\)):",
                        text)
     if unknown and unknown.group(2) in COLUMNS:
-        field = line.strip().split(",")[COLUMNS.index(unknown.group(2))]
+        field = split_line(line)[COLUMNS.index(unknown.group(2))]
         return f"{unknown.group(1)}: {shown(field)}"
     return text
 

@@ -165,21 +165,32 @@ def _plain(text: str) -> bool:
     return "_" not in text and text.isascii()
 
 
+#: what ``tf.strings.strip`` strips
+ASCII_WHITESPACE = " \t\n\v\f\r"
+
+
+def split_line(text: str) -> list[str]:
+    """One CSV line's fields as the exported graph splits them
+    (:func:`tfgan_ad.export.split_csv_lines`): surrounding ASCII whitespace stripped (as
+    ``tf.strings.strip``; not str.strip's Unicode spaces such as a no-break space), then
+    every comma splits (no KDD99 field is quoted)."""
+    return text.strip(ASCII_WHITESPACE).split(",")
+
+
 def parse_lines(lines) -> KDDRecords:
     """CSV lines (strings, 41 fields; a 42nd label field is ignored, as the exported
     graph's ``serving_default`` does) → :class:`KDDRecords`. Errors name the line
     (1-based) and column, as :func:`parse_rows`.
 
-    A line is split at every comma after stripping surrounding whitespace, exactly as
-    the exported graph splits it (:func:`tfgan_ad.export.split_csv_lines`), so the two
-    paths take and refuse the same lines: no KDD99 field is quoted, and a quoted number
-    ('"181"') is not a number to either. Any character may sit inside a field (a
+    A line is split by :func:`split_line`, exactly as the exported graph splits it, so
+    the two paths take and refuse the same lines: a quoted number ('"181"') is not a
+    number to either. Any character may sit inside a field (a
     carriage return, a 200,000-character field): the field is then refused by name.
     """
     texts = [ln.decode() if isinstance(ln, bytes) else ln for ln in lines]
     rows = []
     for i, text in enumerate(texts, 1):
-        row = text.strip().split(",")
+        row = split_line(text)
         if len(row) not in (len(COLUMNS), len(COLUMNS) + 1):
             raise ValueError(f"line {i}: expected {len(COLUMNS)} comma-separated fields (or "
                              f"{len(COLUMNS) + 1} with the label), got {len(row)}")
