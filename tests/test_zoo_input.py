@@ -213,6 +213,25 @@ def test_registry_path_must_stay_inside_the_root(zoo_copy):
         zoo.load("bigan_kdd99")
 
 
+@pytest.mark.parametrize("version, says", [
+    (None, r"version must be an integer >= 0 .*got None"),
+    ("../../x", r"version must be an integer >= 0 .*got '\.\./\.\./x'"),
+    (True, r"version must be .*got True"),
+    (2, r"version 2 is not the artifact directory 'saved_models/bigan_kdd99/1''s name"),
+])
+def test_registry_version_is_the_artifact_directory(zoo_copy, tmp_path, version, says):
+    """'tfgan-ad export' makes DIR/<name>/<version>: a version that is not the artifact's
+    own directory name (or a path) is refused before anything is copied."""
+    from tfgan_ad import cli
+    _, path = zoo_copy
+    edit_registry(path, lambda e: e.update(version=version) if version is not None
+                  else e.pop("version"))
+    with pytest.raises(zoo.ZooError, match="bigan_kdd99.json: " + says):
+        zoo.load("bigan_kdd99")
+    assert cli.main(["export", "bigan_kdd99", str(tmp_path / "serving")]) == 2
+    assert not (tmp_path / "serving").exists()
+
+
 def test_registry_card_must_match_the_artifact_card(zoo_copy):
     _, path = zoo_copy
     edit_registry(path, lambda e: e["card"].update(threshold=0.001))

@@ -76,6 +76,14 @@ def registry(name: str) -> dict:
     if Path(entry["path"]).is_absolute() or ".." in Path(entry["path"]).parts:
         raise ZooError(f"{name}: registry file {path}: 'path' must lie inside the zoo root, "
                        f"got {entry['path']!r}")
+    from tfgan_ad.export import check_version
+    try:  # ``tfgan-ad export`` names the copy's directory after it
+        check_version(entry.get("version"))
+        if Path(entry["path"]).name != str(entry["version"]):
+            raise ValueError(f"version {entry['version']!r} is not the artifact directory "
+                             f"{entry['path']!r}'s name")
+    except ValueError as err:
+        raise ZooError(f"{name}: registry file {path}: {err}") from None
     return entry
 
 
