@@ -5,7 +5,11 @@ import gzip
 import io
 import itertools
 import os
+import signal
 import stat
+import subprocess
+import sys
+import time
 import types
 from pathlib import Path
 
@@ -250,3 +254,70 @@ def test_leading_byte_order_mark_is_skipped(capsys, tmp_path, good):
     rc, err = run(capsys, "score", "bigan_kdd99", src, "-o", out)
     assert rc == 0 and "line 1:" not in err
     assert len(out.read_text().splitlines()) == 6
+
+
+def test_standard_output_and_streams_are_written_in_place(capsys, monkeypatch, tmp_path, good):
+    """'-' and /dev/stdout are stdout (no file '-', no --overwrite asked); a /proc/self/fd
+    path (as a shell's '>>' gives) is appended to, keeping what it holds; 'dir/' is not a
+    file name."""
+    monkeypatch.chdir(tmp_path)
+    for target in ("-", "/dev/stdout"):
+        rc = main(["score", "bigan_kdd99", str(good), "-o", target])
+        out = capsys.readouterr().out.splitlines()
+        assert rc == 0 and out[0] == HEADER and len(out) == 6
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["good.csv"]
+    log = tmp_path / "log.csv"
+    log.write_text("KEEP\n")
+    fd = os.open(log, os.O_WRONLY | os.O_APPEND)
+    try:
+        assert run(capsys, "score", "bigan_kdd99", good, "-o", f"/proc/self/fd/{fd}")[0] == 0
+    finally:
+        os.close(fd)
+    assert log.read_text().splitlines()[:2] == ["KEEP", HEADER]
+    assert len(log.read_text().splitlines()) == 7
+    rc, err = run(capsys, "score", "bigan_kdd99", good, "-o", "newdir/")
+    assert rc == 2 and "output newdir/ ends with '/': name a file" in err
+    assert not (tmp_path / "newdir").exists()
+
+
+def _cli_process(*argv, **popen):
+    """``tfgan-ad ARGV`` in its own process, importing this checkout's tfgan_ad."""
+    env = dict(os.environ, PYTHONPATH=str(Path(cli.__file__).parents[1]))
+    return subprocess.Popen([sys.executable, "-m", "tfgan_ad.cli", *map(str, argv)],
+                            env=env, stderr=subprocess.PIPE, text=True, **popen)
+
+
+def test_a_reader_that_stops_ends_the_run_quietly(tmp_path, lines):
+    """'tfgan-ad score ... | head -1': exit 141 as for SIGPIPE, no error on stderr (was
+    'tfgan-ad: [Errno 32] Broken pipe', exit 2)."""
+    src = tmp_path / "many.csv"
+    src.write_text("\n".join(lines * 10) + "\n")  # 20,000 rows: far more than a pipe holds
+    proc = _cli_process("score", "bigan_kdd99", src, "--no-progress", stdout=subprocess.PIPE)
+    assert proc.stdout.readline() == HEADER + "\n"
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait(timeout=300) == 141, err
+    said = [ln for ln in err.splitlines() if "tfgan-ad" in ln or "Error" in ln
+            or "Exception" in ln or "Traceback" in ln]  # TensorFlow's start-up log aside
+    assert said == [], err
+
+
+def test_sigterm_removes_the_temporary_file_and_keeps_the_old_output(tmp_path, good):
+    out = tmp_path / "scores.csv"
+    out.write_text("old\n")
+    proc = _cli_process("score", "bigan_kdd99", "-", "-o", out, "--overwrite", "--no-progress",
+                        stdin=subprocess.PIPE)
+    proc.stdin.write(good.read_text())  # fewer rows than a batch: it waits for more
+    proc.stdin.flush()
+    deadline = time.time() + 120
+    while not list(tmp_path.glob(".scores.csv.*.partial")) and time.time() < deadline:
+        time.sleep(0.1)
+    assert list(tmp_path.glob(".scores.csv.*.partial")), "no temporary output appeared"
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGTERM)
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) == 143, err
+    assert "terminated (SIGTERM)" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["good.csv", "scores.csv"]
+    assert out.read_text() == "old\n"
+    proc.stdin.close()

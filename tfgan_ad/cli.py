@@ -13,7 +13,10 @@ lines and a leading UTF-8 byte-order mark are skipped; a file with no records
 by its content, not its name. ``-o FILE`` is written under a temporary name
 beside it and moved into place only when the run finishes; an existing FILE is
 replaced only with ``--overwrite`` (keeping its permission bits), and never the
-input. Any other error is one line on stderr, exit code 2.
+input; ``-o -`` and ``-o /dev/stdout`` are standard output, other /dev and /proc
+paths are written in place. Any other error is one line on stderr, exit code 2.
+SIGTERM removes the temporary file (exit 143); a reader that stops reading the
+scores (``| head``) ends the run quietly (exit 141, as a SIGPIPE would).
 """
 
 from __future__ import annotations
@@ -27,8 +30,10 @@ import os
 import re
 import resource
 import shutil
+import signal
 import stat
 import sys
+import threading
 import time
 import zlib
 from pathlib import Path
@@ -41,6 +46,24 @@ BOM = b"\xef\xbb\xbf"  # UTF-8 byte-order mark
 
 class CLIError(Exception):
     """A fatal error, printed as one ``tfgan-ad: ...`` line."""
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread so ``finally`` blocks remove temporary files."""
+
+
+def _terminate(signum, frame):
+    raise Terminated
+
+
+def _quiet_stdout() -> None:
+    """Point standard output at /dev/null, so the interpreter's flush at exit does not
+    raise a second BrokenPipeError once the reader (``| head``) has gone."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):  # no file descriptor (a test)
+        pass
 
 
 def _input_path(path: str) -> Path | None:
@@ -109,14 +132,28 @@ def _decode(nums, raws, name: str) -> list[str]:
 @contextlib.contextmanager
 def _output(path: str | None, overwrite: bool, src: Path | None):
     """A text stream for the scores. A regular file is written under a temporary name
-    beside it and moved into place only when the block completes; on an error the
-    temporary file is removed and any existing file is left as it was."""
-    if path is None:
+    beside it and moved into place only when the block completes; on an error (or
+    SIGTERM, see :func:`main`) the temporary file is removed and any existing file is
+    left as it was. ``-`` and ``/dev/stdout`` are standard output; other paths under
+    /dev or /proc (a terminal, /dev/stderr, /proc/self/fd/N) are streams, written in
+    place and opened for appending, so a shell's ``>>`` redirection behind them keeps
+    what it holds."""
+    if path is None or path in ("-", "/dev/stdout"):
         yield sys.stdout
         return
+    if path.endswith(("/", os.sep)):
+        raise CLIError(f"output {path} ends with '/': name a file, not a directory")
     p = Path(path)
     if p.is_dir():
         raise CLIError(f"output {p} is a directory")
+    if p.is_absolute() and p.parts[1] in ("dev", "proc"):
+        try:
+            out = open(p, "a")
+        except OSError as err:
+            raise CLIError(f"cannot write output {p}: {err.strerror}") from None
+        with out:
+            yield out
+        return
     if p.exists() and src is not None and os.path.samefile(p, src):
         raise CLIError(f"output {p} is the input file; write the scores elsewhere")
     if p.exists() and not p.is_file():  # /dev/null, a pipe: nothing to replace
@@ -201,6 +238,7 @@ def cmd_score(args) -> int:
                       end="", file=sys.stderr)
         if n_ok + n_bad == 0:
             raise CLIError(f"{name} has no records (it is empty or has only blank lines)")
+        out.flush()  # a reader gone from stdout is found here, not at the interpreter's exit
     dt = time.time() - t0
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\r{n_ok:,} rows scored, {n_bad} bad rows, {dt:.1f} s, {n_ok / max(dt, 1e-9):,.0f} "
@@ -312,17 +350,28 @@ def main(argv=None) -> int:
     p.add_argument("directory")
     p.set_defaults(fn=cmd_export)
     args = parser.parse_args(argv)
+    main_thread = threading.current_thread() is threading.main_thread()
+    on_term = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     try:
         return args.fn(args)
     except KeyboardInterrupt:
         print("\ntfgan-ad: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print("\ntfgan-ad: terminated (SIGTERM)", file=sys.stderr)
+        return 128 + signal.SIGTERM
+    except BrokenPipeError:  # the reader of the scores stopped (| head): not an error
+        _quiet_stdout()
+        return 128 + signal.SIGPIPE
     except Exception as err:  # a clear one-line error, not a traceback
         from tfgan_ad.zoo import ZooError
         known = isinstance(err, (CLIError, ZooError, OSError, ValueError))
         message = str(err) if known else f"{type(err).__name__}: {err}"
         print("tfgan-ad: " + " ".join(message.split()), file=sys.stderr)
         return 2
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, on_term)
 
 
 if __name__ == "__main__":
