@@ -275,6 +275,13 @@ def test_standard_output_and_streams_are_written_in_place(capsys, monkeypatch, t
         os.close(fd)
     assert log.read_text().splitlines()[:2] == ["KEEP", HEADER]
     assert len(log.read_text().splitlines()) == 7
+    before = good.read_text()
+    fd = os.open(good, os.O_WRONLY | os.O_APPEND)  # the input itself, behind an fd path
+    try:
+        rc, err = run(capsys, "score", "bigan_kdd99", good, "-o", f"/proc/self/fd/{fd}")
+    finally:
+        os.close(fd)
+    assert rc == 2 and "is the input file" in err and good.read_text() == before
     rc, err = run(capsys, "score", "bigan_kdd99", good, "-o", "newdir/")
     assert rc == 2 and "output newdir/ ends with '/': name a file" in err
     assert not (tmp_path / "newdir").exists()

@@ -146,6 +146,8 @@ def _output(path: str | None, overwrite: bool, src: Path | None):
     p = Path(path)
     if p.is_dir():
         raise CLIError(f"output {p} is a directory")
+    if p.exists() and src is not None and os.path.samefile(p, src):
+        raise CLIError(f"output {p} is the input file; write the scores elsewhere")
     if p.is_absolute() and p.parts[1] in ("dev", "proc"):
         try:
             out = open(p, "a")
@@ -154,8 +156,6 @@ def _output(path: str | None, overwrite: bool, src: Path | None):
         with out:
             yield out
         return
-    if p.exists() and src is not None and os.path.samefile(p, src):
-        raise CLIError(f"output {p} is the input file; write the scores elsewhere")
     if p.exists() and not p.is_file():  # /dev/null, a pipe: nothing to replace
         with open(p, "w") as out:
             yield out
