@@ -164,3 +164,33 @@ def test_ragged_image_lists_are_named():
     ragged = [np.zeros((28, 28, 1)), np.zeros((27, 28, 1))]
     with pytest.raises(ValueError, match=r"rows of unequal shapes \(a ragged list\?\)"):
         check_features(ragged, (28, 28, 1))
+
+
+# --- a score that overflows is refused, not called normal -----------------------------------
+
+def test_a_score_that_overflows_is_refused_by_the_detector_and_its_export(tmp_path):
+    """src_bytes 3e38 is finite and >= 0, so it passes the record checks; unscaled (as the
+    official code ran KDD99) it overflows the networks to an infinite or NaN score (a NaN
+    one, NaN >= threshold being False, was predicted normal). Now the detector and the
+    exported graph refuse the row, naming it."""
+    import tensorflow as tf
+
+    from tfgan_ad.errors import SCORE_NOT_FINITE
+    from tfgan_ad.export import export_saved_model
+    det = BiGANDetector(KDDPreprocessor("none"),
+                        train=TrainConfig(epochs=1, batch_size=50, progress=False))
+    det.fit(records(lines(100)))
+    bad = with_value(records(lines(4)), 2, SRC_BYTES, 3e38)
+    for method in (det.decision_function, det.predict):
+        with pytest.raises(ValueError, match=rf"^row 2: {SCORE_NOT_FINITE} \((NaN|Inf)\)$"):
+            method(bad)
+    good = with_value(records(lines(4)), 2, SRC_BYTES, 1e6)
+    assert np.isfinite(det.decision_function(good)).all()
+    served = tf.saved_model.load(str(export_saved_model(det, tmp_path, 1, {})))
+    call = served.signatures["score_records"]
+    out = call(continuous=tf.constant(good["continuous"], tf.float32),
+               categorical=tf.constant(good["categorical"]))
+    np.testing.assert_allclose(out["score"].numpy(), det.decision_function(good), rtol=1e-5)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=SCORE_NOT_FINITE):
+        call(continuous=tf.constant(bad["continuous"], tf.float32),
+             categorical=tf.constant(bad["categorical"]))

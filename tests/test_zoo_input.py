@@ -337,6 +337,22 @@ def test_only_the_graphs_whitespace_is_stripped_from_a_line(kdd_model, space):
     np.testing.assert_array_equal(kdd_model.score([LINE + " \t\r\n"]), kdd_model.score([LINE]))
 
 
+def test_a_committed_graph_s_nan_score_is_a_named_bad_row(kdd_model):
+    """The committed graphs predate the in-graph check: features of 3e38 gave score NaN
+    and is_anomaly 0 (normal). zoo refuses the row; call_by_halves keeps the others."""
+    from tfgan_ad.errors import SCORE_NOT_FINITE
+    x = np.zeros((5, 121), np.float32)
+    x[[1, 3]] = 3e38
+    for method in (kdd_model.score, kdd_model.predict):
+        with pytest.raises(ValueError, match=rf"^row 1: {SCORE_NOT_FINITE} \((NaN|Inf)\)$"):
+            method(x)
+    done, refused = zoo.call_by_halves(kdd_model.signature("score_features"), {"features": x})
+    assert [row for row, _ in refused] == [1, 3]
+    assert [(start, len(out["score"])) for start, out in done] == [(0, 1), (2, 1), (4, 1)]
+    want = kdd_model.score(x[[0, 2, 4]])
+    np.testing.assert_array_equal(np.concatenate([out["score"] for _, out in done]), want)
+
+
 def test_the_finite_check_message_is_its_own_line_of_the_graph_error():
     """assert_all_finite's words are the text on the marker's line after the traceback's
     last '>' or newline, whatever precedes it (a 200,000-character line included)."""

@@ -18,7 +18,7 @@ import tensorflow as tf
 
 from tfgan_ad.data.features import IMAGE_SHAPE, check_features
 from tfgan_ad.data.kdd99 import as_records
-from tfgan_ad.errors import assertion_text
+from tfgan_ad.errors import assertion_text, non_finite_scores
 from tfgan_ad.metrics import contamination_threshold
 from tfgan_ad.scoring.adgan import ADGANSearchConfig, adgan_search_chunked, make_adgan_scorer
 from tfgan_ad.scoring.anogan import AnoGANSearchConfig, anogan_search, make_anogan_scorer
@@ -283,9 +283,16 @@ class Detector:
         return {k: np.concatenate(v) for k, v in out.items()}
 
     def score_samples(self, X) -> np.ndarray:
-        """Anomaly score per row; higher = more anomalous."""
+        """Anomaly score per row; higher = more anomalous. A NaN or infinite score (inputs
+        so large that they overflow the networks) is a ValueError naming the row, not a
+        score that ``predict`` would call normal."""
         self._check_fitted()
-        return self._scores_from_features(self.features(X))
+        scores = self._scores_from_features(self.features(X))
+        bad = non_finite_scores(scores)
+        if bad:
+            raise ValueError(f"row {bad[0][0]}: {bad[0][1]}"
+                             + (f" ({len(bad)} such rows)" if len(bad) > 1 else ""))
+        return scores
 
     def decision_function(self, X) -> np.ndarray:
         """Same as :meth:`score_samples` (PyOD's name)."""

@@ -4,6 +4,13 @@ warnings at the user's own line."""
 import re
 import sys
 
+import numpy as np
+
+#: why a score is refused: NaN or ±inf, where huge finite inputs (3e38, or a count of 1e9
+#: under mixed_float16) overflow the networks; NaN >= threshold is False, so the record
+#: would otherwise be called normal
+SCORE_NOT_FINITE = "the score is not finite: the features overflow the arithmetic of the networks"
+
 #: the opening words of the preprocessing graph's unknown-category refusal, which
 #: zoo.refusal recognises in the graph's error to quote the value from the line
 UNKNOWN_CATEGORY_MESSAGE = "unknown category value(s) in column "
@@ -16,6 +23,14 @@ def shown(value: str, limit: int = 60) -> str:
     if len(value) <= limit:
         return repr(value)
     return f"{value[:limit]!r}... ({len(value):,} characters)"
+
+
+def non_finite_scores(scores) -> list[tuple[int, str]]:
+    """``(row, reason)`` of each NaN or infinite score, in row order (the reason says which,
+    as the exported graph's own check does)."""
+    scores = np.asarray(scores)
+    return [(int(i), f"{SCORE_NOT_FINITE} ({'NaN' if np.isnan(scores[i]) else 'Inf'})")
+            for i in np.flatnonzero(~np.isfinite(scores))]
 
 
 def user_stacklevel() -> int:

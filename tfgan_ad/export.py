@@ -47,6 +47,7 @@ from tfgan_ad.data.kdd99 import (CATEGORICAL_COLUMNS, CATEGORICAL_INDEX, COLUMNS
                                  CONTINUOUS_COLUMNS, CONTINUOUS_INDEX)
 from tfgan_ad.data.features import IMAGE_SHAPE
 from tfgan_ad.data.mnist import pixel_table
+from tfgan_ad.errors import SCORE_NOT_FINITE
 from tfgan_ad.preprocessing import KDDPreprocessor
 
 
@@ -138,7 +139,7 @@ class ExportedDetector(tf.Module):
                              "score_pixels signature); got values in",
                              tf.reduce_min(features), tf.reduce_max(features)])]):
                 features = tf.identity(features)
-        score = self._score_fn(features)
+        score = tf.debugging.assert_all_finite(self._score_fn(features), SCORE_NOT_FINITE)
         return {"score": score,
                 "is_anomaly": tf.cast(score >= self.threshold, tf.int32)}
 

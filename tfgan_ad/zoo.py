@@ -28,7 +28,8 @@ from tfgan_ad.data.datadir import sha256_of
 from tfgan_ad.data.features import as_array, check_features
 from tfgan_ad.data.kdd99 import (COLUMNS, KDDRecords, as_lines, as_records, line_error,
                                  screen_lines, split_line)
-from tfgan_ad.errors import UNKNOWN_CATEGORY_MESSAGE, assertion_text, shown
+from tfgan_ad.errors import (UNKNOWN_CATEGORY_MESSAGE, assertion_text, non_finite_scores,
+                             shown)
 
 BATCH = 65536
 #: the repository's budget for everything under ``saved_models/`` (150 MiB)
@@ -247,7 +248,7 @@ def call_by_halves(call, inputs: dict, first_only: bool = False):
     while todo:
         lo, hi = todo.pop()
         try:
-            done.append((lo, call(**{k: tf.constant(v[lo:hi]) for k, v in inputs.items()})))
+            out = call(**{k: tf.constant(v[lo:hi]) for k, v in inputs.items()})
         except tf.errors.InvalidArgumentError as err:
             if hi - lo > 1:
                 mid = (lo + hi) // 2
@@ -256,6 +257,20 @@ def call_by_halves(call, inputs: dict, first_only: bool = False):
             refused.append((lo, err))
             if first_only:
                 break
+            continue
+        # the committed graphs predate their own check of this: a NaN score's is_anomaly
+        # is 0 (NaN >= threshold is False), so such rows are refused here
+        bad = non_finite_scores(out["score"].numpy())
+        start = 0
+        for row, reason in bad:
+            if row > start:
+                done.append((lo + start, {k: v[start:row] for k, v in out.items()}))
+            refused.append((lo + row, tf.errors.InvalidArgumentError(None, None, reason)))
+            start = row + 1
+        if first_only and bad:
+            break
+        if start < hi - lo:
+            done.append((lo + start, {k: v[start:] for k, v in out.items()} if start else out))
     return done, refused
 
 
