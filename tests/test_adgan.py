@@ -435,3 +435,11 @@ def test_adgan_detector_exports_the_search(adgan_detector, tmp_path):
     bodies = [f for f in sm.meta_graphs[0].graph_def.library.function
               if "while_body" in f.signature.name]
     assert len(bodies) == 1, [f.signature.name for f in bodies]
+
+
+@pytest.mark.parametrize("field, value", [("steps", 1.5), ("n_seeds", 2.5), ("n_seeds", True),
+                                          ("seed", -1)])
+def test_search_counts_are_whole_numbers(field, value):
+    """steps=1.5 or n_seeds=2.5 was taken and failed later in a traced TypeError."""
+    with pytest.raises(ValueError, match=rf"^{field} must be an integer >= \d, got "):
+        ADGANSearchConfig(**{field: value})

@@ -73,6 +73,24 @@ def test_schedule_and_score_formula(gan):
         AnoGANSearchConfig(learning_rates=(0.1,), boundaries=(3,))
 
 
+@pytest.mark.parametrize("field, value, says", [
+    ("learning_rates", (float("nan"), 1e-3, 5e-4), r"learning_rates\[0\] must be a number in \[0, inf\), got nan"),
+    ("learning_rates", (-1.0, 1e-3, 5e-4), r"learning_rates\[0\] .*got -1\.0"),
+    ("boundaries", (400, 300), r"boundaries must increase, got \(400, 300\)"),
+    ("boundaries", (3.5, 6), r"boundaries\[0\] must be an integer >= 1, got 3\.5"),
+    ("lam", -1.0, r"lam must be a number in \[0, 1\], got -1\.0"),
+    ("alpha", 5.0, r"alpha must be a number in \[0, 1\], got 5\.0"),
+    ("steps", 2.5, r"steps must be an integer >= 1, got 2\.5"),
+    ("beta_1", 1.0, r"beta_1 must be a number in \[0, 1\), got 1\.0"),
+    ("epsilon", 0.0, r"epsilon must be a number in \(0, inf\), got 0\.0"),
+])
+def test_search_settings_are_checked_where_they_are_set(field, value, says):
+    """A NaN learning rate searched nothing and still 'fitted' with finite scores; alpha 5
+    and lam -1 were taken. Each is refused by the config, naming the field."""
+    with pytest.raises(ValueError, match=f"^{says}$"):
+        AnoGANSearchConfig(**{field: value})
+
+
 def test_anogan_detector_separates_easy_anomalies():
     from tfgan_ad import metrics
     from tfgan_ad.detector import AnoGANDetector

@@ -70,6 +70,18 @@ def test_bad_inputs_give_clear_errors(fitted):
         BiGANDetector(contamination=0.0)
 
 
+@pytest.mark.parametrize("value", [0.9, 0.0, -0.5, float("nan")])
+def test_contamination_set_after_fit_is_checked_by_set_threshold(fitted, value):
+    """The constructor refused these, but assigned later set_threshold took 0.9 (90% of
+    training rows flagged) and 0.0, or failed in numpy's quantile for -0.5 and NaN."""
+    import copy
+    det = copy.copy(fitted)
+    det.contamination = value
+    with pytest.raises(ValueError, match=r"^contamination must be a number in \(0, 0\.5\), "
+                                         rf"got {value}$"):
+        det.set_threshold(np.zeros((20, 8), np.float32))
+
+
 def test_raw_record_errors_through_preprocessor(fitted):
     det = BiGANDetector(KDDPreprocessor("none"))
     det.gan = fitted.gan  # only the features path matters here

@@ -19,7 +19,7 @@ import tensorflow as tf
 from tfgan_ad.data.features import IMAGE_SHAPE, check_features
 from tfgan_ad.data.kdd99 import as_records
 from tfgan_ad.errors import assertion_text, non_finite_scores
-from tfgan_ad.metrics import contamination_threshold
+from tfgan_ad.metrics import check_contamination, contamination_threshold
 from tfgan_ad.scoring.adgan import ADGANSearchConfig, adgan_search_chunked, make_adgan_scorer
 from tfgan_ad.scoring.anogan import AnoGANSearchConfig, anogan_search, make_anogan_scorer
 from tfgan_ad.scoring.egbad import ScoreConfig, egbad_components, egbad_score
@@ -83,8 +83,7 @@ class Detector:
     def __init__(self, preprocessor=None, model=None, train: TrainConfig | None = None,
                  contamination: float = 0.01, restarts: int = 1,
                  threshold_sample: int | None = None, jit_compile: bool = False):
-        if not 0.0 < contamination < 0.5:
-            raise ValueError(f"contamination must be in (0, 0.5), got {contamination}")
+        check_contamination(contamination)
         if restarts < 1:
             raise ValueError(f"restarts must be >= 1, got {restarts}")
         if threshold_sample is not None and threshold_sample < 1:

@@ -6,6 +6,8 @@ import numpy as np
 from sklearn.metrics import (average_precision_score, precision_recall_fscore_support,
                              roc_auc_score)
 
+from tfgan_ad.validate import real_number
+
 
 def _check(y_true, scores):
     y_true = np.asarray(y_true).astype(int)
@@ -61,6 +63,11 @@ def top_classes(scores, class_names, fraction: float = 0.2, k: int = 5) -> list[
     return [(str(names[i]), int(counts[i])) for i in order]
 
 
+def check_contamination(contamination) -> None:
+    """The share of training rows a threshold may flag: a number in (0, 0.5)."""
+    real_number("contamination", contamination, 0.0, 0.5, low_open=True, high_open=True)
+
+
 def contamination_threshold(train_scores, contamination: float) -> float:
     """A decision threshold from *training* scores that flags at most ``contamination`` of them.
 
@@ -71,6 +78,7 @@ def contamination_threshold(train_scores, contamination: float) -> float:
     batch size, the exported graph) gets the same decision. Returned as a
     float32 value, the precision scores and the exported model use.
     """
+    check_contamination(contamination)  # set_threshold after `det.contamination = ...`
     scores = np.asarray(train_scores, dtype=np.float64)
     if scores.ndim != 1 or len(scores) == 0 or not np.all(np.isfinite(scores)):
         raise ValueError("training scores must be a non-empty 1-D array of finite values")

@@ -84,6 +84,7 @@ import tensorflow as tf
 
 from tfgan_ad.networks.dcgan import IMAGE_SHAPE, MOVING, generate
 from tfgan_ad.scoring.compile import compile_search
+from tfgan_ad.validate import whole_number
 
 #: generator-sized arrays per path at the peak: θ, m, v, gradient, the new θ, m, v
 #: and the update's transients (measured ≈ 9.5, see the module doc)
@@ -119,10 +120,9 @@ class ADGANSearchConfig:
     seed: int = 0
 
     def __post_init__(self):
-        if self.n_seeds < 1:
-            raise ValueError(f"n_seeds must be >= 1, got {self.n_seeds}")
-        if self.steps < 0:
-            raise ValueError(f"steps must be >= 0, got {self.steps}")
+        whole_number("n_seeds", self.n_seeds, 1)
+        whole_number("steps", self.steps, 0)
+        whole_number("seed", self.seed, 0)
         lrs = (self.learning_rate, self.lr_theta)
         if any(not np.isfinite(lr) or lr < 0 for lr in lrs):
             raise ValueError(f"learning rates must be finite and >= 0, got {lrs}")

@@ -28,6 +28,7 @@ The whole search of a batch is one ``tf.while_loop`` inside one ``tf.function``.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 import tensorflow as tf
@@ -35,6 +36,7 @@ import tensorflow as tf
 from tfgan_ad.scoring.compile import compile_search
 from tfgan_ad.scoring.egbad import VARIANTS
 from tfgan_ad.scoring.norms import row_norm
+from tfgan_ad.validate import real_number, whole_number
 
 
 @dataclass(frozen=True)
@@ -60,10 +62,20 @@ class AnoGANSearchConfig:
             raise ValueError(f"variant must be one of {VARIANTS}, got {self.variant!r}")
         if len(self.learning_rates) != len(self.boundaries) + 1:
             raise ValueError("need one more learning rate than boundaries")
-        if self.steps < 1:
-            raise ValueError(f"steps must be >= 1, got {self.steps}")
+        whole_number("steps", self.steps, 1)
         if self.degree not in (1, 2):
             raise ValueError(f"norm degree must be 1 or 2, got {self.degree}")
+        for i, lr in enumerate(self.learning_rates):
+            real_number(f"learning_rates[{i}]", lr, 0.0, math.inf, high_open=True)
+        for i, b in enumerate(self.boundaries):
+            whole_number(f"boundaries[{i}]", b, 1)
+        if list(self.boundaries) != sorted(set(self.boundaries)):
+            raise ValueError(f"boundaries must increase, got {self.boundaries}")
+        real_number("lam", self.lam, 0.0, 1.0)
+        real_number("alpha", self.alpha, 0.0, 1.0)
+        real_number("beta_1", self.beta_1, 0.0, 1.0, high_open=True)
+        real_number("beta_2", self.beta_2, 0.0, 1.0, high_open=True)
+        real_number("epsilon", self.epsilon, 0.0, math.inf, low_open=True, high_open=True)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -48,7 +48,6 @@ import dataclasses
 import hashlib
 import json
 import math
-import numbers
 import os
 import shutil
 import tempfile
@@ -63,8 +62,8 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_ad.errors import user_stacklevel
-
 from tfgan_ad.training.ema import EMA
+from tfgan_ad.validate import whole_number
 
 
 #: the name of the step counter in a :class:`Trainer` checkpoint
@@ -120,10 +119,7 @@ class TrainConfig:
     def __post_init__(self):
         # whole numbers >= 1: epochs=0 would "fit" an untrained model and set a threshold
         for name in ("epochs", "batch_size", "steps_per_call", "checkpoint_every"):
-            value = getattr(self, name)
-            if (not isinstance(value, numbers.Integral) or isinstance(value, bool)
-                    or value < 1):
-                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+            whole_number(name, getattr(self, name), 1)
 
     def total_steps(self, n_train: int) -> int:
         """Steps of the whole run on ``n_train`` rows: ``epochs`` of ``N // batch_size`` each."""
