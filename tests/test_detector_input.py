@@ -54,15 +54,23 @@ def test_bad_values_are_refused_alike_in_fit_and_scoring(fitted, value, problem)
     assert str(in_fit.value) == str(in_scoring.value)
 
 
-def test_unknown_category_in_fit_is_the_scoring_valueerror(fitted):
+@pytest.mark.parametrize("value", ["nosuchproto", " tcp"])
+def test_unknown_category_in_fit_is_the_scoring_valueerror(fitted, value):
+    """Named by row and quoted (the graph's message read ' tcp' as tcp, and named no row),
+    and refused before a fit touches anything: the fitted detector keeps its fit."""
     bad = lines(100)
-    bad[7] = bad[7].replace(",tcp,", ",nosuchproto,")
-    with pytest.raises(ValueError, match=r"(?s)unknown category.*protocol_type.*nosuchproto") \
-            as in_fit:
+    bad[7] = bad[7].replace(",tcp,", f",{value},")
+    says = (rf"^row 7: unknown category value\(s\) in column 'protocol_type' \(known: icmp, "
+            rf"tcp, udp\): '{value}'$")
+    with pytest.raises(ValueError, match=says) as in_fit:
         kdd_detector().fit(bad)
     with pytest.raises(ValueError) as in_scoring:
         fitted.decision_function(bad)
     assert str(in_fit.value) == str(in_scoring.value)
+    before = fitted.decision_function(lines(3))
+    with pytest.raises(ValueError, match=says):
+        fitted.fit(bad)
+    np.testing.assert_array_equal(fitted.decision_function(lines(3)), before)
 
 
 # --- A, D: input forms ----------------------------------------------------------------------

@@ -353,6 +353,15 @@ def test_a_committed_graph_s_nan_score_is_a_named_bad_row(kdd_model):
     np.testing.assert_array_equal(np.concatenate([out["score"] for _, out in done]), want)
 
 
+def test_an_unknown_category_in_a_dict_is_quoted_from_the_record(kdd_model, inputs):
+    """The graph's message collapses whitespace: ' tcp' in a dict was shown as tcp."""
+    bad = dict(inputs, categorical=inputs["categorical"].astype(object))
+    bad["categorical"][1, 0] = " tcp"
+    with pytest.raises(ValueError, match=r"^row 1: unknown category value\(s\) in column "
+                                         r"'protocol_type' \(known: icmp, tcp, udp\): ' tcp'$"):
+        kdd_model.score(bad)
+
+
 def test_the_finite_check_message_is_its_own_line_of_the_graph_error():
     """assert_all_finite's words are the text on the marker's line after the traceback's
     last '>' or newline, whatever precedes it (a 200,000-character line included)."""

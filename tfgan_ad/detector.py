@@ -115,6 +115,7 @@ class Detector:
         """
         if self.preprocessor is not None:
             inputs = as_records(X).as_inputs()
+            self._check_categories(inputs["categorical"])
             n = len(inputs["continuous"])
             with _named_errors():
                 parts = [self.preprocessor({k: v[i:i + SCORE_BATCH] for k, v in inputs.items()})
@@ -124,6 +125,11 @@ class Detector:
             features = X if _checked else check_features(X, self.feature_shape)
         self.model_config.check_range(features, "features")
         return features
+
+    def _check_categories(self, categorical) -> None:
+        """An unknown category named by row and quoted, before the graph's own check."""
+        if hasattr(self.preprocessor, "check_categories"):
+            self.preprocessor.check_categories(categorical)
 
     # -- training ---------------------------------------------------------------------------
     def fit(self, X, y=None):
@@ -138,6 +144,7 @@ class Detector:
         """
         if self.preprocessor is not None:
             X = as_records(X)
+            self._check_categories(X.categorical)  # as when scoring, before any refit
         else:  # shape, dtype, NaN and range named first, as when scoring
             X = check_features(X, self.feature_shape)
         need = self.train_config.batch_size

@@ -33,7 +33,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfgan_ad.data.kdd99 import CATEGORICAL_COLUMNS, CONTINUOUS_COLUMNS, VOCABULARY
-from tfgan_ad.errors import UNKNOWN_CATEGORY_MESSAGE
+from tfgan_ad.errors import UNKNOWN_CATEGORY_MESSAGE, shown
 
 SCALINGS = ("none", "minmax", "log_minmax")
 UNKNOWN_CATEGORY = ("error", "ignore")
@@ -96,15 +96,37 @@ class KDDPreprocessor(keras.layers.Layer):
                 known = tf.reduce_any(hot, axis=1)
                 checks.append(tf.debugging.Assert(
                     tf.reduce_all(known),
-                    [f"{UNKNOWN_CATEGORY_MESSAGE}{column!r} (known: "
-                     f"{', '.join(self.vocabulary[column][:12])}"
-                     f"{', ...' if len(self.vocabulary[column]) > 12 else ''}):",
+                    [self._unknown_message(column) + ":",
                      tf.boolean_mask(values, tf.logical_not(known))],
                     summarize=5,
                 ))
             blocks.append(tf.cast(hot, tf.float32))
         with tf.control_dependencies([c for c in checks if c is not None]):
             return tf.concat(blocks, axis=1)
+
+    def _unknown_message(self, column: str) -> str:
+        known = self.vocabulary[column]
+        return (f"{UNKNOWN_CATEGORY_MESSAGE}{column!r} (known: {', '.join(known[:12])}"
+                f"{', ...' if len(known) > 12 else ''})")
+
+    def check_categories(self, categorical, first: int = 0) -> None:
+        """With ``unknown_category="error"``, refuse the first row of ``categorical`` (N, 7
+        strings) holding a value outside the vocabulary, as the graph does but naming the
+        row (counted from ``first``) and quoting the value (the graph's message collapses
+        whitespace: ' tcp' would read as tcp)."""
+        if self.unknown_category != "error":
+            return
+        categorical = np.asarray(categorical)
+        bad = np.zeros(categorical.shape[:1], bool)
+        for j, column in enumerate(CATEGORICAL_COLUMNS):
+            bad |= ~np.isin(categorical[:, j], self.vocabulary[column])
+        if bad.any():
+            row = int(np.argmax(bad))
+            for j, column in enumerate(CATEGORICAL_COLUMNS):
+                value = categorical[row, j]
+                if value not in self.vocabulary[column]:
+                    raise ValueError(f"row {first + row}: {self._unknown_message(column)}: "
+                                     f"{shown(str(value))}")
 
     def adapt(self, inputs, batch_size: int = 65536) -> "KDDPreprocessor":
         """Fit min-max on training records (a dict of arrays, as :meth:`call` takes)."""

@@ -26,8 +26,8 @@ import tensorflow as tf
 
 from tfgan_ad.data.datadir import sha256_of
 from tfgan_ad.data.features import as_array, check_features
-from tfgan_ad.data.kdd99 import (COLUMNS, KDDRecords, as_lines, as_records, line_error,
-                                 screen_lines, split_line)
+from tfgan_ad.data.kdd99 import (CATEGORICAL_COLUMNS, COLUMNS, KDDRecords, as_lines,
+                                 as_records, line_error, screen_lines, split_line)
 from tfgan_ad.errors import (UNKNOWN_CATEGORY_MESSAGE, assertion_text, non_finite_scores,
                              shown)
 
@@ -217,7 +217,8 @@ class ZooModel:
                 if "records" in chunk:
                     raise ValueError(f"line {i + row + 1}: "
                                      f"{refusal(err, chunk['records'][row])}")
-                raise ValueError(f"row {i + row}: {refusal(err)}")
+                categorical = chunk["categorical"][row] if "categorical" in chunk else None
+                raise ValueError(f"row {i + row}: {refusal(err, categorical=categorical)}")
             parts.extend(out for _, out in done)
         return {k: np.concatenate([p[k].numpy() for p in parts]) for k in parts[0]}
 
@@ -274,22 +275,27 @@ def call_by_halves(call, inputs: dict, first_only: bool = False):
     return done, refused
 
 
-def refusal(err, line: str | None = None) -> str:
+def refusal(err, line: str | None = None, categorical=None) -> str:
     """Why the graph refused a record: for a CSV ``line`` the Python parser's reason when it
     finds one (it names the column; the graph's number parser does not), else the graph's,
-    an unknown category shown quoted from the line itself (the graph's message collapses
-    whitespace, so ' tcp' would read as tcp)."""
+    an unknown category shown quoted from the record itself, its ``line`` or its
+    ``categorical`` row (the graph's message collapses whitespace, so ' tcp' would read
+    as tcp)."""
     text = assertion_text(err.message)
-    if line is None:
-        return text
-    reason = line_error(line)
-    if reason:
-        return reason
+    if line is not None:
+        reason = line_error(line)
+        if reason:
+            return reason
     unknown = re.match(f"({re.escape(UNKNOWN_CATEGORY_MESSAGE)}'(\\w+)' \\(known: [^)]*\\)):",
                        text)
-    if unknown and unknown.group(2) in COLUMNS:
-        field = split_line(line)[COLUMNS.index(unknown.group(2))]
-        return f"{unknown.group(1)}: {shown(field)}"
+    if unknown and unknown.group(2) in CATEGORICAL_COLUMNS:
+        column = unknown.group(2)
+        if line is not None:
+            return f"{unknown.group(1)}: {shown(split_line(line)[COLUMNS.index(column)])}"
+        if categorical is not None:
+            field = categorical[CATEGORICAL_COLUMNS.index(column)]
+            field = field.decode() if isinstance(field, bytes) else str(field)
+            return f"{unknown.group(1)}: {shown(field)}"
     return text
 
 
