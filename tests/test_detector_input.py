@@ -202,3 +202,12 @@ def test_a_score_that_overflows_is_refused_by_the_detector_and_its_export(tmp_pa
     with pytest.raises(tf.errors.InvalidArgumentError, match=SCORE_NOT_FINITE):
         call(continuous=tf.constant(bad["continuous"], tf.float32),
              categorical=tf.constant(bad["categorical"]))
+
+
+def test_the_range_error_shows_values_just_outside_it():
+    """-1.0000001 (float32) was reported as 'values in [-1, -1]', which reads as in range."""
+    from tfgan_ad.data.features import IMAGE_SHAPE, check_features
+    x = np.zeros((1, *IMAGE_SHAPE), np.float32)
+    x[0, 0, 0, 0] = np.float32(-1.0000001)
+    with pytest.raises(ValueError, match=r"values in \[-1\.00000012, 0\]$"):
+        check_features(x, IMAGE_SHAPE)

@@ -362,6 +362,16 @@ def test_an_unknown_category_in_a_dict_is_quoted_from_the_record(kdd_model, inpu
         kdd_model.score(bad)
 
 
+def test_bytes_that_are_not_utf8_name_their_line(kdd_model):
+    """A bare UnicodeDecodeError named no line."""
+    from tfgan_ad.data.kdd99 import parse_lines
+    bad = [LINE.encode(), b"\xff" + LINE.encode()]
+    with pytest.raises(ValueError, match=r"^line 2: not UTF-8 text \(byte 0xff at column 1\)$"):
+        kdd_model.score(bad)
+    with pytest.raises(ValueError, match=r"^line 2: not UTF-8 text \(byte 0xff at column 1\)$"):
+        parse_lines(bad)
+
+
 def test_the_finite_check_message_is_its_own_line_of_the_graph_error():
     """assert_all_finite's words are the text on the marker's line after the traceback's
     last '>' or newline, whatever precedes it (a 200,000-character line included)."""

@@ -43,7 +43,7 @@ def check_features(X, shape: tuple) -> np.ndarray:
     if image and (X.dtype.kind != "f" or X.min() < -1.0 or X.max() > 1.0):
         raise ValueError(f"images must be floats in [-1, 1] (0-255 pixels: "
                          f"tfgan_ad.data.mnist.to_unit_range), got dtype {X.dtype} with "
-                         f"values in [{X.min():g}, {X.max():g}]")
+                         f"values in [{X.min():.9g}, {X.max():.9g}]")
     if image and X.min() >= 0.0:
         warnings.warn(f"no pixel of these {len(X)} image(s) is below 0: images scaled to "
                       f"[0, 1]? The networks take [-1, 1] (background -1); rescale with "

@@ -187,7 +187,7 @@ def parse_lines(lines) -> KDDRecords:
     number to either. Any character may sit inside a field (a
     carriage return, a 200,000-character field): the field is then refused by name.
     """
-    texts = [ln.decode() if isinstance(ln, bytes) else ln for ln in lines]
+    texts = [_decoded(ln, i) if isinstance(ln, bytes) else ln for i, ln in enumerate(lines, 1)]
     rows = []
     for i, text in enumerate(texts, 1):
         row = split_line(text)
@@ -304,7 +304,15 @@ def as_lines(x) -> list[str] | None:
         return None
     if not all(isinstance(v, (str, bytes)) for v in x):
         return None
-    return [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in x]
+    return [_decoded(v, i) if isinstance(v, bytes) else str(v) for i, v in enumerate(x, 1)]
+
+
+def _decoded(line: bytes, number: int) -> str:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"line {number}: not UTF-8 text (byte 0x{line[err.start]:02x} at "
+                         f"column {err.start + 1})") from None
 
 
 def _numpy(v) -> np.ndarray:
