@@ -129,6 +129,11 @@ def test_bad_labels_and_unreadable_files_are_named(tmp_path, monkeypatch):
     write_idx(directory / "mine-labels-idx1-ubyte.gz", np.array([3, 10]))
     with pytest.raises(DataFileError, match=r"mine-labels-idx1-ubyte.gz holds labels outside 0-9"):
         load_mnist(download=False)
+    write_idx(directory / "mine-images-idx3-ubyte.gz", np.zeros((0, 28, 28)))
+    write_idx(directory / "mine-labels-idx1-ubyte.gz", np.zeros(0))  # crashed in a reshape
+    with pytest.raises(DataFileError, match=r"mine-images-idx3-ubyte.gz/mine-labels-idx1-ubyte"
+                                            r".gz: the MNIST pair holds no images"):
+        load_mnist(download=False)
     (directory / "mine-labels-idx1-ubyte.gz").write_bytes(b"<html>not found</html>")
     with pytest.raises(DataFileError, match=r"cannot read IDX file .*mine-labels-idx1-ubyte.gz"):
         load_mnist(download=False)

@@ -141,7 +141,10 @@ def load_mnist_files(download: bool = True) -> dict[str, tuple[np.ndarray, np.nd
         if img.ndim != 3 or img.shape[1:] != (28, 28) or lab.shape != (len(img),):
             raise DataFileError(f"{img_path.name}/{lab_path.name}: shapes {img.shape} and "
                                 f"{lab.shape} are not N×28×28 images with N labels")
-        if lab.size and lab.max() > 9:
+        if len(img) == 0:
+            raise DataFileError(f"{img_path.name}/{lab_path.name}: the MNIST pair holds no "
+                                f"images; remove it or replace it with the full files")
+        if lab.max() > 9:
             raise DataFileError(f"{lab_path} holds labels outside 0-9 (e.g. {int(lab.max())})")
         files[img_path.name[:-len(_IMAGES)]] = (img, lab)
     _refuse_overlapping(files)
