@@ -136,6 +136,10 @@ def test_publish_fills_in_the_threshold_and_checks_the_card_before_writing(small
         zoo.publish(det, "tiny_bad", 1, {"threshold": 1.0})
     with pytest.raises(TypeError, match="metadata must be JSON data"):
         zoo.publish(det, "tiny_bad", 1, {"auc": np.float32(0.5)})
+    from tfgan_ad.export import export_saved_model
+    for card in ([1, 2], None, "card"):  # written before, then refused by zoo.load
+        with pytest.raises(TypeError, match=r"^metadata must be a dict \(the model card\), "):
+            export_saved_model(det, root / "saved_models" / "tiny_bad", 1, card)
     # NaN is not JSON, and a card holding one would never match itself on load
     with pytest.raises(TypeError, match="finite numbers"):
         zoo.publish(det, "tiny_bad", 1, {"auc": float("nan")})

@@ -179,6 +179,9 @@ def export_saved_model(detector, base_dir: str | Path, version: int, metadata: d
     if detector.gan is None or detector.threshold_ is None:
         raise RuntimeError("export needs a fitted detector (call fit first)")
     threshold = detector.check_threshold()  # set with the score settings being exported
+    if not isinstance(metadata, dict):  # zoo.load reads the card as a JSON object
+        raise TypeError(f"metadata must be a dict (the model card), got "
+                        f"{type(metadata).__name__}")
     try:
         # allow_nan=False: NaN/inf are not JSON, and a NaN card value never equals itself,
         # so zoo.load would call every registry card that holds one a disagreement
