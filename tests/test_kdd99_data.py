@@ -166,3 +166,20 @@ def test_read_csv_skips_a_leading_bom_as_the_cli_does(tmp_path):
     path = tmp_path / "bom.csv"
     path.write_bytes("\ufeff".encode() + (ROW + "\n" + ROW + "\n").encode())
     assert len(read_csv(path)) == 2
+
+
+def test_read_csv_takes_the_lines_the_cli_and_the_graph_take(tmp_path):
+    """csv.reader took '"181"' (refused by parse_lines, zoo.score and the graph) and
+    refused the blank lines the CLI skips; now read_csv splits as they do, skips blank
+    lines and a byte-order mark, and names the file's own line numbers."""
+    path = tmp_path / "mixed.csv"  # gzip told by content, not by name
+    path.write_bytes(gzip.compress(("\ufeff" + ROW + "\r\n\n  \n" + ROW + "\n\n").encode()))
+    assert len(read_csv(path)) == 2
+    quoted = ROW.replace(",181,", ',"181",')
+    path.write_text(ROW + "\n\n" + quoted + "\n")
+    with pytest.raises(ValueError, match=r"mixed.csv line 3: column 'src_bytes' is not a "
+                                         r"number: '\"181\"'$"):
+        read_csv(path)
+    path.write_bytes((ROW + "\n\n").encode() + b"\xff" + ROW.encode())
+    with pytest.raises(ValueError, match=r"mixed.csv line 3: not UTF-8 text \(byte 0xff"):
+        read_csv(path)

@@ -14,8 +14,8 @@ anomalies are 20% of the test set.
 
 from __future__ import annotations
 
-import csv
 import gzip
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -344,20 +344,41 @@ def _text(categorical: np.ndarray) -> np.ndarray:
 
 
 def read_csv(path: str | Path, with_label: bool | None = None) -> KDDRecords:
-    """Read a KDD CSV file (plain or .gz). ``with_label=None`` detects a 42nd column."""
+    """Read a KDD CSV file (plain or gzip, told by its content). ``with_label=None``
+    detects a 42nd column.
+
+    Lines are what the CLI and the exported graph take: split at newlines only, then by
+    :func:`split_line` (so a quoted number is refused, as everywhere else); blank lines
+    and a leading UTF-8 byte-order mark are skipped, and errors name the file's own line
+    numbers."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"KDD records file not found: {path}")
-    opener = gzip.open if path.suffix == ".gz" else open
+    with open(path, "rb") as f:
+        packed = f.read(2) == b"\x1f\x8b"
+    rows, numbers = [], []
     try:
-        with opener(path, "rt", newline="", encoding="utf-8-sig") as f:  # BOM skipped
-            rows = list(csv.reader(f))
-    except (OSError, EOFError, UnicodeDecodeError, csv.Error) as err:
+        with (gzip.open(path, "rb") if packed else open(path, "rb")) as f:
+            for number, raw in enumerate(f, 1):
+                text = _decoded(raw.removeprefix(b"\xef\xbb\xbf") if number == 1 else raw,
+                                number)
+                if text.strip(ASCII_WHITESPACE):
+                    rows.append(split_line(text))
+                    numbers.append(number)
+    except (OSError, EOFError) as err:
         raise ValueError(f"cannot read KDD records file {path}: {err} (truncated, not "
-                         f"{'gzip' if opener is gzip.open else 'plain text'}, or damaged?)") from None
+                         f"{'gzip' if packed else 'plain text'}, or damaged?)") from None
+    except ValueError as err:  # not UTF-8: named by line
+        raise ValueError(f"{path} {err}") from None
     if with_label is None:
         with_label = bool(rows) and len(rows[0]) == len(COLUMNS) + 1
-    return parse_rows(rows, with_label=with_label)
+    try:
+        return parse_rows(rows, with_label=with_label)
+    except ValueError as err:  # parse_rows counts the rows; name the file's line instead
+        counted = re.match(r"line (\d+): (.*)", str(err), re.S)
+        if counted is None:
+            raise
+        raise ValueError(f"{path} line {numbers[int(counted[1]) - 1]}: {counted[2]}") from None
 
 
 #: records in the published 10-percent file
