@@ -211,3 +211,19 @@ def test_the_range_error_shows_values_just_outside_it():
     x[0, 0, 0, 0] = np.float32(-1.0000001)
     with pytest.raises(ValueError, match=r"values in \[-1\.00000012, 0\]$"):
         check_features(x, IMAGE_SHAPE)
+
+
+def test_configs_name_an_unknown_architecture_and_a_width_mismatch():
+    """architecture='MNIST' built the KDD nets and failed on '(N, 121)' features; a KDD
+    model of 120 features failed only after the preprocessing was fitted, in a traced
+    Keras error."""
+    from tfgan_ad.training.wgan_gp import WGANGPConfig
+    with pytest.raises(ValueError, match=r"^unknown architecture 'MNIST' for BiGANConfig; "
+                                         r"known: kdd, mnist$"):
+        BiGANConfig(architecture="MNIST")
+    with pytest.raises(ValueError, match=r"^unknown architecture 'kdd' for WGANGPConfig; "
+                                         r"known: dcgan$"):
+        WGANGPConfig(architecture="kdd")
+    with pytest.raises(ValueError, match=r"^the model's n_features \(120\) is not the "
+                                         r"preprocessor's output width \(121\)$"):
+        BiGANDetector(KDDPreprocessor("log_minmax"), model=BiGANConfig(n_features=120))

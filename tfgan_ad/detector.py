@@ -95,6 +95,11 @@ class Detector:
         self._compiled: dict = {}  # tf.functions bound to self.gan, by name (and settings)
         self.preprocessor = preprocessor
         self.model_config = model or self.default_model()
+        width = getattr(preprocessor, "n_features", None)
+        if (width is not None and self.model_config.architecture == "kdd"
+                and self.model_config.n_features != width):
+            raise ValueError(f"the model's n_features ({self.model_config.n_features}) is not "
+                             f"the preprocessor's output width ({width})")
         self.train_config = train or TrainConfig()
         self.contamination = contamination
         self.gan = None

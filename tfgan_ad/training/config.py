@@ -6,6 +6,7 @@ import contextlib
 import numbers
 import dataclasses
 from dataclasses import dataclass
+from typing import ClassVar
 
 import keras
 import numpy as np
@@ -46,6 +47,9 @@ class ModelConfig:
             float32.
     """
 
+    #: the ``architecture`` values this config's networks are built for
+    ARCHITECTURES: ClassVar[tuple] = ("kdd", "mnist")
+
     architecture: str = "kdd"
     n_features: int = 121
     latent_dim: int | None = None
@@ -59,6 +63,9 @@ class ModelConfig:
     precision: str = "float32"
 
     def __post_init__(self):
+        if self.architecture not in self.ARCHITECTURES:
+            raise ValueError(f"unknown architecture {self.architecture!r} for "
+                             f"{type(self).__name__}; known: {', '.join(self.ARCHITECTURES)}")
         defaults = ARCHITECTURE_DEFAULTS.get(self.architecture, ARCHITECTURE_DEFAULTS["kdd"])
         for name, value in defaults.items():
             if getattr(self, name) is None:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import keras
 import tensorflow as tf
@@ -71,6 +72,8 @@ class WGANGPConfig(ModelConfig):
             (Arjovsky et al.: 0.01); 0 (default) clips nothing.
         ema_decay, ema_warmup: weight EMA for scoring and export.
     """
+
+    ARCHITECTURES: ClassVar[tuple] = ("dcgan",)
 
     architecture: str = "dcgan"
     n_features: int = 28 * 28
