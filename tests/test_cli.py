@@ -328,3 +328,28 @@ def test_sigterm_removes_the_temporary_file_and_keeps_the_old_output(tmp_path, g
     assert sorted(p.name for p in tmp_path.iterdir()) == ["good.csv", "scores.csv"]
     assert out.read_text() == "old\n"
     proc.stdin.close()
+
+
+def test_only_descriptor_paths_skip_the_safe_output_rules(capsys, tmp_path, good):
+    """A regular file under /dev (/dev/shm) was appended to like a stream (no --overwrite
+    asked, no temporary file); /dev/stdout redirected into the input was not refused."""
+    assert cli._descriptor_path(Path("/proc/self/fd/3"))
+    assert cli._descriptor_path(Path("/dev/fd/1")) and cli._descriptor_path(Path("/dev/stderr"))
+    assert not cli._descriptor_path(Path("/dev/shm/scores.csv"))
+    assert not cli._descriptor_path(Path("/proc_data/scores.csv"))
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        out = shm / f"tfgan_ad_test_{os.getpid()}.csv"
+        out.write_text("old\n")
+        try:
+            rc, err = run(capsys, "score", "bigan_kdd99", good, "-o", out)
+            assert rc == 2 and "exists; pass --overwrite" in err and out.read_text() == "old\n"
+        finally:
+            out.unlink()
+    before = good.read_text()
+    with open(good, "a") as same:  # tfgan-ad score good.csv -o /dev/stdout >> good.csv
+        proc = _cli_process("score", "bigan_kdd99", good, "-o", "/dev/stdout",
+                            "--no-progress", stdout=same)
+        err = proc.stderr.read()
+        assert proc.wait(timeout=300) == 2, err
+    assert "is the input file" in err and good.read_text() == before

@@ -13,8 +13,8 @@ lines and a leading UTF-8 byte-order mark are skipped; a file with no records
 by its content, not its name. ``-o FILE`` is written under a temporary name
 beside it and moved into place only when the run finishes; an existing FILE is
 replaced only with ``--overwrite`` (keeping its permission bits), and never the
-input; ``-o -`` and ``-o /dev/stdout`` are standard output, other /dev and /proc
-paths are written in place. Any other error is one line on stderr, exit code 2.
+input; ``-o -`` and ``-o /dev/stdout`` are standard output, other descriptor paths
+(/dev/fd/N, /proc/self/fd/N) are appended to in place. Any other error is one line on stderr, exit code 2.
 SIGTERM removes the temporary file (exit 143); a reader that stops reading the
 scores (``| head``) ends the run quietly (exit 141, as a SIGPIPE would).
 """
@@ -129,16 +129,25 @@ def _decode(nums, raws, name: str) -> list[str]:
     return [ln.rstrip("\r") for ln in lines] if "\r" in text else lines
 
 
+def _descriptor_path(p: Path) -> bool:
+    """Whether ``p`` names an open file descriptor (/dev/stdout, /dev/stderr, /dev/fd/N,
+    /proc/.../fd/N: a shell redirection behind it), not a file of its own."""
+    parts = p.parts
+    return (str(p) in ("/dev/stdout", "/dev/stderr") or parts[:3] == ("/", "dev", "fd")
+            or (parts[:2] == ("/", "proc") and "fd" in parts))
+
+
 @contextlib.contextmanager
 def _output(path: str | None, overwrite: bool, src: Path | None):
     """A text stream for the scores. A regular file is written under a temporary name
     beside it and moved into place only when the block completes; on an error (or
     SIGTERM, see :func:`main`) the temporary file is removed and any existing file is
-    left as it was. ``-`` and ``/dev/stdout`` are standard output; other paths under
-    /dev or /proc (a terminal, /dev/stderr, /proc/self/fd/N) are streams, written in
-    place and opened for appending, so a shell's ``>>`` redirection behind them keeps
-    what it holds."""
-    if path is None or path in ("-", "/dev/stdout"):
+    left as it was. ``-`` and ``/dev/stdout`` are standard output; other descriptor
+    paths (/dev/stderr, /dev/fd/N, /proc/self/fd/N) are written in place and opened for
+    appending, so a shell's ``>>`` redirection behind them keeps what it holds; so are
+    existing files that are not regular (a terminal, a named pipe, /dev/null). A
+    regular file anywhere else, /dev/shm included, gets the temporary-file rules."""
+    if path is None or path == "-":
         yield sys.stdout
         return
     if path.endswith(("/", os.sep)):
@@ -148,7 +157,10 @@ def _output(path: str | None, overwrite: bool, src: Path | None):
         raise CLIError(f"output {p} is a directory")
     if p.exists() and src is not None and os.path.samefile(p, src):
         raise CLIError(f"output {p} is the input file; write the scores elsewhere")
-    if p.is_absolute() and p.parts[1] in ("dev", "proc"):
+    if path == "/dev/stdout":
+        yield sys.stdout
+        return
+    if _descriptor_path(p):
         try:
             out = open(p, "a")
         except OSError as err:
