@@ -124,3 +124,15 @@ def test_config_round_trip():
     again = KDDPreprocessor.from_config(pre.get_config())
     rec = records([ROW]).as_inputs()
     np.testing.assert_array_equal(pre(rec).numpy(), again(rec).numpy())
+
+
+def test_check_categories_takes_what_the_layer_takes():
+    """Bytes (tensor.numpy()), tensors and object arrays were all called unknown."""
+    pre = KDDPreprocessor()
+    row = ["tcp", "http", "SF", "0", "1", "0", "0"]
+    for form in (np.array([row]), tf.constant([row]), tf.constant([row]).numpy(),
+                 np.array([[v.encode() for v in row]], dtype=object), [row]):
+        pre.check_categories(form)
+    with pytest.raises(ValueError, match=r"^row 0: unknown category value\(s\) in column "
+                                         r"'service' .*: 'htp'$"):
+        pre.check_categories(tf.constant([["tcp", "htp", "SF", "0", "1", "0", "0"]]))

@@ -32,7 +32,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfgan_ad.data.kdd99 import CATEGORICAL_COLUMNS, CONTINUOUS_COLUMNS, VOCABULARY
+from tfgan_ad.data.kdd99 import (CATEGORICAL_COLUMNS, CONTINUOUS_COLUMNS, VOCABULARY,
+                                 categorical_text)
 from tfgan_ad.errors import UNKNOWN_CATEGORY_MESSAGE, shown
 
 SCALINGS = ("none", "minmax", "log_minmax")
@@ -111,12 +112,12 @@ class KDDPreprocessor(keras.layers.Layer):
 
     def check_categories(self, categorical, first: int = 0) -> None:
         """With ``unknown_category="error"``, refuse the first row of ``categorical`` (N, 7
-        strings) holding a value outside the vocabulary, as the graph does but naming the
+        strings or bytes; an array, list or tensor) holding a value outside the vocabulary, as the graph does but naming the
         row (counted from ``first``) and quoting the value (the graph's message collapses
         whitespace: ' tcp' would read as tcp)."""
         if self.unknown_category != "error":
             return
-        categorical = np.asarray(categorical)
+        categorical = categorical_text(categorical)  # bytes (tensor.numpy()) decoded
         bad = np.zeros(categorical.shape[:1], bool)
         for j, column in enumerate(CATEGORICAL_COLUMNS):
             bad |= ~np.isin(categorical[:, j], self.vocabulary[column])

@@ -269,7 +269,7 @@ def as_records(x) -> KDDRecords:
             "raw KDD records must be KDDRecords, a dict {'continuous': (N, 34) numbers, "
             "'categorical': (N, 7) strings} or CSV lines (a 1-D sequence of strings); got "
             f"{type(x).__name__} of dtype {arr.dtype}, shape {arr.shape}")
-    continuous, categorical = _numpy(continuous), _text(_numpy(categorical))
+    continuous, categorical = _numpy(continuous), categorical_text(categorical)
     if continuous.dtype.kind not in "iuf":
         raise TypeError(f"'continuous' must hold numbers, got dtype {continuous.dtype}")
     for key, arr, width in (("continuous", continuous, len(CONTINUOUS_COLUMNS)),
@@ -320,9 +320,11 @@ def _numpy(v) -> np.ndarray:
     return np.asarray(v.numpy() if hasattr(v, "numpy") else v)
 
 
-def _text(categorical: np.ndarray) -> np.ndarray:
-    """Categorical values as str (bytes decoded as UTF-8, as ``tensor.numpy()`` gives them);
-    anything else is refused naming its column and value."""
+def categorical_text(categorical) -> np.ndarray:
+    """Categorical values (an array, a list or a tensor) as a str array (bytes decoded as
+    UTF-8, as ``tensor.numpy()`` gives them); anything else is refused naming its column
+    and value."""
+    categorical = _numpy(categorical)
     if categorical.dtype.kind == "U":
         return categorical
     if categorical.dtype.kind == "S":
