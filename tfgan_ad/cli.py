@@ -13,8 +13,9 @@ lines and a leading UTF-8 byte-order mark are skipped; a file with no records
 by its content, not its name. ``-o FILE`` is written under a temporary name
 beside it and moved into place only when the run finishes; an existing FILE is
 replaced only with ``--overwrite`` (keeping its permission bits), and never the
-input; ``-o -`` and ``-o /dev/stdout`` are standard output, other descriptor paths
-(/dev/fd/N, /proc/self/fd/N) are appended to in place. Any other error is one line on stderr, exit code 2.
+input; ``-o -`` and ``-o /dev/stdout`` are standard output, other descriptor
+paths (/dev/fd/N, /proc/self/fd/N) are appended to in place. Any other error is one
+line on stderr, exit code 2.
 SIGTERM removes the temporary file (exit 143); a reader that stops reading the
 scores (``| head``) ends the run quietly (exit 141, as a SIGPIPE would).
 """

@@ -120,7 +120,8 @@ class Detector:
         """
         if self.preprocessor is not None:
             inputs = as_records(X).as_inputs()
-            self._check_categories(inputs["categorical"])
+            if not _checked:  # fit checked X's categories already
+                self._check_categories(inputs["categorical"])
             n = len(inputs["continuous"])
             with _named_errors():
                 parts = [self.preprocessor({k: v[i:i + SCORE_BATCH] for k, v in inputs.items()})
@@ -168,7 +169,7 @@ class Detector:
         if self.preprocessor is not None and hasattr(self.preprocessor, "adapt"):
             with _named_errors():
                 self.preprocessor.adapt(X.as_inputs())
-        features = self.features(X, _checked=self.preprocessor is None)
+        features = self.features(X, _checked=True)  # fit() checked X
         rows = self.threshold_rows(len(features))
         scored = features if len(rows) == len(features) else features[rows]
         best = None

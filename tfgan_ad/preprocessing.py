@@ -110,11 +110,11 @@ class KDDPreprocessor(keras.layers.Layer):
         return (f"{UNKNOWN_CATEGORY_MESSAGE}{column!r} (known: {', '.join(known[:12])}"
                 f"{', ...' if len(known) > 12 else ''})")
 
-    def check_categories(self, categorical, first: int = 0) -> None:
+    def check_categories(self, categorical) -> None:
         """With ``unknown_category="error"``, refuse the first row of ``categorical`` (N, 7
-        strings or bytes; an array, list or tensor) holding a value outside the vocabulary, as the graph does but naming the
-        row (counted from ``first``) and quoting the value (the graph's message collapses
-        whitespace: ' tcp' would read as tcp)."""
+        strings or bytes; an array, list or tensor) holding a value outside the
+        vocabulary, as the graph does but naming the row and quoting the value (the
+        graph's message collapses whitespace: ' tcp' would read as tcp)."""
         if self.unknown_category != "error":
             return
         categorical = categorical_text(categorical)  # bytes (tensor.numpy()) decoded
@@ -126,7 +126,7 @@ class KDDPreprocessor(keras.layers.Layer):
             for j, column in enumerate(CATEGORICAL_COLUMNS):
                 value = categorical[row, j]
                 if value not in self.vocabulary[column]:
-                    raise ValueError(f"row {first + row}: {self._unknown_message(column)}: "
+                    raise ValueError(f"row {row}: {self._unknown_message(column)}: "
                                      f"{shown(str(value))}")
 
     def adapt(self, inputs, batch_size: int = 65536) -> "KDDPreprocessor":

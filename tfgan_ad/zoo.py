@@ -281,11 +281,11 @@ def refusal(err, line: str | None = None, categorical=None) -> str:
     an unknown category shown quoted from the record itself, its ``line`` or its
     ``categorical`` row (the graph's message collapses whitespace, so ' tcp' would read
     as tcp)."""
-    text = assertion_text(err.message)
     if line is not None:
         reason = line_error(line)
         if reason:
             return reason
+    text = assertion_text(err.message)
     unknown = re.match(f"({re.escape(UNKNOWN_CATEGORY_MESSAGE)}'(\\w+)' \\(known: [^)]*\\)):",
                        text)
     if unknown and unknown.group(2) in CATEGORICAL_COLUMNS:
@@ -293,8 +293,7 @@ def refusal(err, line: str | None = None, categorical=None) -> str:
         if line is not None:
             return f"{unknown.group(1)}: {shown(split_line(line)[COLUMNS.index(column)])}"
         if categorical is not None:
-            field = categorical[CATEGORICAL_COLUMNS.index(column)]
-            field = field.decode() if isinstance(field, bytes) else str(field)
+            field = str(categorical[CATEGORICAL_COLUMNS.index(column)])  # as_records: str
             return f"{unknown.group(1)}: {shown(field)}"
     return text
 

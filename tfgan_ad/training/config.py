@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-import numbers
 import dataclasses
 from dataclasses import dataclass
 from typing import ClassVar
 
 import keras
 import numpy as np
+
+from tfgan_ad.validate import whole_number
 
 #: ``ModelConfig.precision`` values: Keras dtype policies
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
@@ -74,9 +75,7 @@ class ModelConfig:
             raise ValueError(f"unknown precision {self.precision!r}; known: {PRECISIONS}")
         if not self.learning_rate > 0:  # also refuses NaN
             raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
-        if (not isinstance(self.latent_dim, numbers.Integral) or isinstance(self.latent_dim, bool)
-                or self.latent_dim < 1):
-            raise ValueError(f"latent_dim must be an integer >= 1, got {self.latent_dim!r}")
+        whole_number("latent_dim", self.latent_dim, 1)
         for name in ("beta_1", "beta_2"):  # Adam's decay rates; also refuses NaN
             if not 0.0 <= getattr(self, name) < 1.0:
                 raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)}")
